@@ -1,0 +1,26 @@
+/*
+ * certread.h: reading X.509 certificates from files users hand us: a PEM
+ * bundle (one or more CERTIFICATE blocks, text between them ignored) or a
+ * single DER certificate.
+ */
+#ifndef MAILCERT_CERTREAD_H
+#define MAILCERT_CERTREAD_H
+
+#include <stddef.h>
+
+#include <openssl/types.h>
+#include <openssl/x509.h>
+
+#define CERTREAD_MAX_BYTES	(16 * 1024 * 1024)
+#define CERTREAD_MAX_CERTS	10000
+
+/*
+ * Parse every certificate in data; name is used in messages. ERR_INVALID
+ * naming the file and the problem if there is none, a PEM block does not
+ * decode, or DER has trailing bytes. *out is the caller's
+ * (OSSL_STACK_OF_X509_free / sk_X509_pop_free).
+ */
+int	certread_parse(STACK_OF(X509) **out, const unsigned char *data,
+	    size_t len, const char *name);
+
+#endif

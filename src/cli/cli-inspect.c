@@ -1,0 +1,133 @@
+/*
+ * cli-inspect.c: `mailcert inspect FILE`, which describes every
+ * certificate in a file the certificate reader accepts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "certread.h"
+#include "cli.h"
+#include "err.h"
+#include "util/file.h"
+#include "util/timefmt.h"
+
+static int
+no_options(void *arg, int c, const char *optarg)
+{
+	(void)arg;
+	(void)c;
+	(void)optarg;
+	return 0;
+}
+
+static char *
+name_line(const X509_NAME *n)
+{
+	BIO *b;
+	char *p, *s = NULL;
+	long len;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 &
+	    ~ASN1_STRFLGS_ESC_MSB) >= 0 && (len = BIO_get_mem_data(b, &p)) >= 0)
+		s = strndup(p, (size_t)len);
+	BIO_free(b);
+	return s;
+}
+
+static void
+thumbprint(char *out, size_t outlen, X509 *x, const EVP_MD *md)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	out[0] = '\0';
+	if (!X509_digest(x, md, d, &n))
+		return;
+	for (i = 0; i < n && 2 * i + 3 <= outlen; i++)
+		snprintf(out + 2 * i, 3, "%02X", d[i]);
+}
+
+static json_t *
+describe(X509 *x)
+{
+	char *subj = name_line(X509_get_subject_name(x));
+	char *iss = name_line(X509_get_issuer_name(x));
+	char sha1[41], sha256[65], *serial = NULL;
+	BIGNUM *bn;
+	json_t *o;
+
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL)
+		serial = BN_bn2hex(bn);
+	BN_free(bn);
+	thumbprint(sha1, sizeof(sha1), x, EVP_sha1());
+	thumbprint(sha256, sizeof(sha256), x, EVP_sha256());
+	o = json_pack("{s:s?, s:s?, s:s?, s:o, s:o, s:s, s:s, s:b}",
+	    "subject", subj, "issuer", iss, "serial", serial,
+	    "not_before", cli_json_time(timefmt_asn1(X509_get0_notBefore(x))),
+	    "not_after", cli_json_time(timefmt_asn1(X509_get0_notAfter(x))),
+	    "sha1", sha1, "sha256", sha256, "ca", X509_check_ca(x) != 0);
+	free(subj);
+	free(iss);
+	OPENSSL_free(serial);
+	return o;
+}
+
+int
+cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_OPT_HELP, CLI_OPT_JSON, { NULL, 0, NULL, 0 },
+	};
+	STACK_OF(X509) *certs = NULL;
+	unsigned char *data = NULL;
+	json_t *arr = NULL, *o;
+	size_t len;
+	char **rest;
+	int nrest, i, rc;
+
+	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts,
+	    no_options, NULL, &rest, &nrest)) != 0 ||
+	    (rc = cli_operands(nrest, 1, "the file")) != 0 ||
+	    (rc = file_read(&data, &len, rest[0], CERTREAD_MAX_BYTES)) != 0 ||
+	    (rc = certread_parse(&certs, data, len, rest[0])) != 0)
+		goto out;
+	if ((arr = json_array()) == NULL) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(certs); i++)
+		json_array_append_new(arr, describe(sk_X509_value(certs, i)));
+	if (ctx->json) {
+		rc = cli_print_json(arr);
+		arr = NULL;
+		goto out;
+	}
+	for (i = 0; i < (int)json_array_size(arr); i++) {
+		o = json_array_get(arr, (size_t)i);
+		printf("%scertificate %d\n  subject:    %s\n  issuer:     %s\n"
+		    "  serial:     %s\n  not before: %s\n  not after:  %s\n"
+		    "  SHA-1:      %s\n  SHA-256:    %s\n  CA:         %s\n",
+		    i ? "\n" : "", i + 1,
+		    json_string_value(json_object_get(o, "subject")),
+		    json_string_value(json_object_get(o, "issuer")),
+		    json_string_value(json_object_get(o, "serial")),
+		    json_string_value(json_object_get(o, "not_before")),
+		    json_string_value(json_object_get(o, "not_after")),
+		    json_string_value(json_object_get(o, "sha1")),
+		    json_string_value(json_object_get(o, "sha256")),
+		    json_is_true(json_object_get(o, "ca")) ? "yes" : "no");
+	}
+out:
+	json_decref(arr);
+	sk_X509_pop_free(certs, X509_free);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * config.h: mailcert.conf, an INI file in the data directory, parsed once
+ * into an immutable struct config that is passed around explicitly.
+ *
+ *   [ca]      org, country, base_url, key
+ *   [issue]   key, days, profile
+ *   [crl]     subscriber_days, ca_days
+ *   [store]   backend (sqlite), path (relative to the data directory)
+ *
+ * Unknown sections or keys, and values out of range, are errors naming the
+ * file, line and key: a typo must never fall back to a default silently.
+ */
+#ifndef MAILCERT_CONFIG_H
+#define MAILCERT_CONFIG_H
+
+#include <stddef.h>
+
+#include "keys.h"
+#include "profile.h"
+
+struct config {
+	char		*dir;		/* data directory (absolute or as given) */
+	char		*org;		/* CA subject O */
+	char		*country;	/* CA subject C, two letters */
+	char		*base_url;	/* http://host[:port], no trailing / */
+	enum key_type	 ca_key;	/* key type for new CA keys */
+	enum key_type	 issue_key;	/* default leaf key type */
+	int		 issue_days;	/* default leaf validity */
+	enum cert_profile issue_profile; /* default leaf profile */
+	int		 crl_subscriber_days; /* issuing CA CRL nextUpdate */
+	int		 crl_ca_days;	/* root CA CRL nextUpdate */
+	char		*store_backend;	/* "sqlite" */
+	char		*store_path;	/* database path, resolved against dir */
+	char		*kek_path;	/* key-encryption key, resolved */
+};
+
+#define CONFIG_MAX_BYTES	(64 * 1024)
+#define CONFIG_FILE		"mailcert.conf"
+#define CONFIG_KEK_FILE		"kek.bin"
+
+/*
+ * Parse INI text (need not be NUL-terminated) into a new config; name is
+ * used in messages. dir is copied into cfg->dir and paths are resolved
+ * against it. *out is the caller's (config_free()).
+ */
+int	config_parse(struct config **out, const char *text, size_t len,
+	    const char *name, const char *dir);
+
+/*
+ * Load DIR/mailcert.conf. ERR_UNINIT, naming dir and `mailcert init`, if the
+ * file is not there. *out is the caller's.
+ */
+int	config_load(struct config **out, const char *dir);
+
+/*
+ * Render cfg as INI text that config_parse() reads back to the same values.
+ * *out is the caller's (free()).
+ */
+int	config_format(char **out, const struct config *cfg);
+
+/* A config with the built-in defaults for dir; caller frees. */
+int	config_defaults(struct config **out, const char *dir);
+
+void	config_free(struct config *cfg);	/* NULL is a no-op */
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * export.h: public material and PKCS#12 key bundles in the formats mail
+ * clients and administrators import.
+ */
+#ifndef MAILCERT_EXPORT_H
+#define MAILCERT_EXPORT_H
+
+#include <stddef.h>
+
+#include <openssl/types.h>
+#include <openssl/x509.h>
+
+struct store;
+
+enum export_format {
+	EXPORT_PEM,
+	EXPORT_DER,
+	EXPORT_P7B,	/* degenerate PKCS#7 SignedData (RFC 2315 certs-only) */
+	EXPORT__MAX
+};
+
+/* "pem" -> EXPORT_PEM; ERR_INVALID naming s and the allowed values. */
+int	export_format_parse(enum export_format *out, const char *s,
+	    unsigned allowed);
+#define EXPORT_ALLOW(f)	(1u << (f))
+
+/*
+ * The CA certificates that are not retired, issuing CAs first and roots
+ * last. *out is the caller's (sk_X509_pop_free).
+ */
+int	export_chain_certs(STACK_OF(X509) **out, struct store *st);
+
+/*
+ * Encode certs: PEM (all, concatenated), P7B (all, DER), or DER, which can
+ * hold one certificate only: ERR_INVALID if certs has more. *out is the
+ * caller's (free()).
+ */
+int	export_certs(unsigned char **out, size_t *outlen,
+	    STACK_OF(X509) *certs, enum export_format f);
+
+/* A CRL in PEM or DER. *out is the caller's. */
+int	export_crl(unsigned char **out, size_t *outlen,
+	    const unsigned char *der, size_t der_len, enum export_format f);
+
+/*
+ * A PKCS#12 with key, cert and chain, protected by pass. Modern:
+ * PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC for both bags and a SHA-256 MAC.
+ * legacy: pbeWithSHAAnd3-KeyTripleDES-CBC for both bags and a SHA-1 MAC
+ * (old Windows, GnuPG 2.2). friendly names the key bag. *out is the
+ * caller's.
+ */
+int	export_p12(unsigned char **out, size_t *outlen, X509 *cert,
+	    EVP_PKEY *key, STACK_OF(X509) *chain, const char *pass,
+	    const char *friendly, int legacy);
+
+/* A random password of 24 characters from a 64-symbol alphabet (144
+ * bits). out must hold 25 bytes. */
+int	export_password_new(char out[25]);
+
+#endif
