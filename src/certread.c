@@ -87,8 +87,8 @@ parse_pem(STACK_OF(X509) **out, const unsigned char *data, size_t len,
 		x = kind == BLOCK_TRUSTED ? d2i_X509_AUX(NULL, &p, derlen) :
 		    d2i_X509(NULL, &p, derlen);
 		if (x == NULL) {
-			rc = err_ossl(ERR_INVALID, "\"%s\": certificate %d does "
-			    "not decode", name, n);
+			rc = err_ossl(ERR_INVALID, "\"%s\": certificate %d "
+			    "does not decode", name, n);
 			goto out;
 		}
 		if (p != der + derlen) {

@@ -18,7 +18,7 @@
  * Parse every certificate in data; name is used in messages. ERR_INVALID
  * naming the file and the problem if there is none, a PEM block does not
  * decode, or DER has trailing bytes. *out is the caller's
- * (OSSL_STACK_OF_X509_free / sk_X509_pop_free).
+ * (sk_X509_pop_free(sk, X509_free)).
  */
 int	certread_parse(STACK_OF(X509) **out, const unsigned char *data,
 	    size_t len, const char *name);

@@ -209,12 +209,12 @@ check_url(char **out, const struct parser *ps, const char *v)
 		if (hend == NULL || hend == host + 1 ||
 		    strspn(host + 1, "0123456789abcdefABCDEF:.") !=
 		    (size_t)(hend - host - 1))
-			return field_err(ps, F_BASE_URL, "\"%s\" has a malformed "
-			    "IPv6 host", v);
+			return field_err(ps, F_BASE_URL, "\"%s\" has a "
+			    "malformed IPv6 host", v);
 		hend++;
 		if (hend != end && hend[0] != ':')
-			return field_err(ps, F_BASE_URL, "\"%s\" has text after "
-			    "the IPv6 host", v);
+			return field_err(ps, F_BASE_URL, "\"%s\" has text "
+			    "after the IPv6 host", v);
 	} else {
 		hend = memchr(host, ':', (size_t)(end - host));
 		if (hend == NULL)
@@ -222,9 +222,9 @@ check_url(char **out, const struct parser *ps, const char *v)
 		if (hend == host || strspn(host, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
 		    (size_t)(hend - host))
-			return field_err(ps, F_BASE_URL, "\"%s\" has an empty or "
-			    "malformed host (letters, digits, \"-\" and \".\", "
-			    "or [IPv6])", v);
+			return field_err(ps, F_BASE_URL, "\"%s\" has an empty "
+			    "or malformed host (letters, digits, \"-\" and "
+			    "\".\", or [IPv6])", v);
 	}
 	if (hend != end) {
 		port = hend + 1;
@@ -232,8 +232,8 @@ check_url(char **out, const struct parser *ps, const char *v)
 		if (plen == 0 || plen > 5 ||
 		    strspn(port, "0123456789") < plen ||
 		    (pn = strtol(port, NULL, 10)) < 1 || pn > 65535)
-			return field_err(ps, F_BASE_URL, "\"%s\" has a bad port "
-			    "(1..65535)", v);
+			return field_err(ps, F_BASE_URL, "\"%s\" has a bad "
+			    "port (1..65535)", v);
 	}
 	if ((*out = strndup(v, len)) == NULL)
 		return err_set(ERR_NOMEM, "out of memory");
@@ -373,7 +373,8 @@ unquote(char **out, const struct parser *ps, enum field f, const char *s,
 		goto out;
 	}
 	if (i + 1 != n) {
-		rc = field_err(ps, f, "unexpected text after the closing quote");
+		rc = field_err(ps, f, "unexpected text after the closing "
+		    "quote");
 		goto out;
 	}
 	v[o] = '\0';
@@ -428,8 +429,8 @@ parse_line(struct config *cfg, struct parser *ps, const char *s, size_t n)
 	if (s[0] == '[')
 		return parse_section(ps, s, n);
 	if ((eq = memchr(s, '=', n)) == NULL)
-		return line_err(ps, "expected \"key = value\", \"[section]\" or "
-		    "a comment");
+		return line_err(ps, "expected \"key = value\", \"[section]\" "
+		    "or a comment");
 	key = s;
 	klen = (size_t)(eq - s);
 	trim(&key, &klen);
@@ -521,8 +522,9 @@ config_load(struct config **out, const char *dir)
 	if ((path = file_join(dir, CONFIG_FILE)) == NULL)
 		return err_set(ERR_NOMEM, "out of memory");
 	if (stat(path, &sb) == -1 && (errno == ENOENT || errno == ENOTDIR)) {
-		rc = err_set(ERR_UNINIT, "\"%s\" is not an initialised mailcert "
-		    "directory (no %s); run mailcert init", dir, CONFIG_FILE);
+		rc = err_set(ERR_UNINIT, "\"%s\" is not an initialised "
+		    "mailcert directory (no %s); run mailcert init", dir,
+		    CONFIG_FILE);
 		goto out;
 	}
 	if ((rc = file_read(&text, &len, path, CONFIG_MAX_BYTES)) != 0)

@@ -2,7 +2,8 @@
  * crl.c: X.509 v2 CRLs (RFC 5280 section 5) for every CA that still signs,
  * with an authorityKeyIdentifier and a monotonically increasing cRLNumber.
  * Reason codes are non-critical and "unspecified" is never written (BR
- * 7.2.2): store.h has no such reason.
+ * 7.2.2): store.h has no such reason, and crl_build() omits the reasonCode
+ * of any entry that carries it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,11 @@ add_entry(X509_CRL *crl, const struct store_cert *c)
 	    !X509_REVOKED_set_serialNumber(rev, serial) ||
 	    (t = ASN1_TIME_set(NULL, (time_t)c->revoked_at)) == NULL ||
 	    !X509_REVOKED_set_revocationDate(rev, t) ||
-	    (reason = ASN1_ENUMERATED_new()) == NULL ||
+	    /* "unspecified" is never written: the entry goes without. */
+	    (c->reason != CRL_REASON_UNSPECIFIED &&
+	    ((reason = ASN1_ENUMERATED_new()) == NULL ||
 	    !ASN1_ENUMERATED_set(reason, c->reason) ||
-	    !X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0) ||
+	    !X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0))) ||
 	    !X509_CRL_add0_revoked(crl, rev)) {
 		rc = err_ossl(ERR_CRYPTO, "cannot add serial %s to the CRL",
 		    c->serial);

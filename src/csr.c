@@ -235,9 +235,15 @@ csr_parse(X509_REQ **out, const unsigned char *data, size_t len,
 	if (len - i >= 10 && memcmp(data + i, "-----BEGIN", 10) == 0)
 		return parse_pem(out, data, len, name);
 	p = data;
-	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL)
+	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL) {
+		if (memmem(data, len, "-----BEGIN", 10) != NULL) {
+			ERR_clear_error();
+			return err_set(ERR_INVALID, "\"%s\" has text before "
+			    "its PEM block: give only the PEM", name);
+		}
 		return err_ossl(ERR_INVALID, "\"%s\" is not a certificate "
 		    "request (neither PEM nor DER)", name);
+	}
 	if (p != data + len) {
 		X509_REQ_free(req);
 		return err_set(ERR_INVALID, "\"%s\" has %zu bytes of trailing "

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include <openssl/types.h>
+#include <openssl/x509.h>
 
 #include "profile.h"
 

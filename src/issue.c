@@ -63,7 +63,12 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Record jobs [from, to) in one transaction and fill their results. */
+/*
+ * Record jobs [from, to) in one transaction and fill their results. A
+ * certificate whose row cannot be written (its key row may be in already)
+ * fails alone: the transaction is rolled back and retried without it, so
+ * a key is never stored without its certificate.
+ */
 static int
 commit_range(struct issue_result *res, struct pool *p, struct store *st,
     size_t from, size_t to)
@@ -71,16 +76,18 @@ commit_range(struct issue_result *res, struct pool *p, struct store *st,
 	size_t i;
 	int rc;
 
+retry:
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	for (i = from; i < to; i++) {
 		if (p->jobs[i].rc != 0)
 			continue;
-		/* A failed INSERT undoes only itself; the batch goes on. */
 		if ((rc = ca_record(st, p->ca, &p->reqs[i],
 		    p->jobs[i].iss)) != 0) {
+			store_rollback(st);
 			p->jobs[i].rc = rc;
 			p->jobs[i].error = strdup(err_msg());
+			goto retry;
 		}
 	}
 	if ((rc = store_commit(st)) != 0) {

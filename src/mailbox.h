@@ -19,7 +19,8 @@
  */
 int	mailbox_normalize(char **out, const char *addr);
 
-/* The domain part of a normalised address. Borrowed from addr. */
+/* The domain part of a normalised address, "" if it has no '@'.
+ * Borrowed from addr. */
 const char *mailbox_domain(const char *addr);
 
 #endif

@@ -99,13 +99,8 @@ cmd_export_chain(struct cli_ctx *ctx, int argc, char **argv)
 	    &nrest, 0, "")) != 0 ||
 	    (rc = cli_open(ctx)) != 0)
 		return rc;
-	if (o.ca != NULL || f == EXPORT_DER) {
-		/* One certificate: the named CA, or the trust anchor. */
-		if (o.ca != NULL)
-			rc = store_ca_get(&ca, ctx->st, o.ca);
-		else
-			rc = store_ca_get(&ca, ctx->st, "root-1");
-		if (rc != 0)
+	if (o.ca != NULL) {
+		if ((rc = store_ca_get(&ca, ctx->st, o.ca)) != 0)
 			goto out;
 		p = ca->der;
 		if ((x = d2i_X509(NULL, &p, (long)ca->der_len)) == NULL ||
@@ -117,8 +112,12 @@ cmd_export_chain(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		x = NULL; /* transferred */
 		rc = export_certs(&data, &len, one, f);
-	} else if ((rc = export_chain_certs(&certs, ctx->st)) == 0)
+	} else if ((rc = export_chain_certs(&certs, ctx->st)) == 0) {
+		/* DER holds one certificate: the trust anchor, listed last. */
+		while (f == EXPORT_DER && sk_X509_num(certs) > 1)
+			X509_free(sk_X509_shift(certs));
 		rc = export_certs(&data, &len, certs, f);
+	}
 	if (rc == 0)
 		rc = write_out(&o, data, len, f != EXPORT_PEM);
 out:

@@ -14,6 +14,7 @@
 #   is GOT WANT MSG / like STR RE MSG / unlike STR RE MSG
 #   done_testing                   prints the plan, exits 1 if anything failed
 #
+# T_VERBOSE=1 shows every expected error message as a TAP comment.
 # After run/check/expect_*, $RC holds the exit status and the files $OUT and
 # $ERR the command's stdout and stderr.
 #
@@ -96,6 +97,12 @@ fail() {
 	T_NUM=$((T_NUM + 1))
 	T_FAILED=$((T_FAILED + 1))
 	echo "not ok $T_NUM - $*"
+}
+
+# An assertion that cannot be made here, with the reason (TAP SKIP).
+skip() {
+	T_NUM=$((T_NUM + 1))
+	echo "ok $T_NUM - $1 # SKIP $2"
 }
 
 bail() {
@@ -190,6 +197,7 @@ expect_user_error() {
 		diag "  got exit status $RC"
 		diag_last
 	fi
+	[ -n "${T_VERBOSE:-}" ] && diag "  stderr: $(head -c 300 "$ERR")"
 	if grep -Eiq -- "$re" "$ERR"; then
 		ok "  message names the problem /$re/"
 	else

@@ -87,6 +87,12 @@ check "export chain --format der --ca issuing-1" \
     mc "$D" export chain --format der --ca issuing-1 -o "$T/iss.der"
 is "$(fpr "$T/iss.der" DER)" "$(fpr "$T/issuing.pem")" "--ca issuing-1 gives the issuing CA in DER"
 
+# OpenSSL 3.0's smimeencrypt purpose demands keyUsage keyEncipherment
+# (v3_purp.c check_purpose_smime_encrypt), which the BR forbid for EC keys
+# (EC: digitalSignature, keyAgreement). Encryption to EC certificates is
+# proven by the ECDH cms -encrypt/-decrypt round trip below instead.
+EC_ENC_SKIP="OpenSSL 3.0 smimeencrypt needs keyEncipherment, which the BR forbid for EC; see the ECDH cms round trip"
+
 # --- verify each leaf ------------------------------------------------------
 make_foreign_root "$T/wrong"
 for k in rsa-2048 rsa-3072 ec-p256; do
@@ -101,6 +107,10 @@ for k in rsa-2048 rsa-3072 ec-p256; do
 	check "cert show $k" mc "$D" cert show "$s"
 	file_has "$OUT" "u-$k@example\\.org" "cert show $k names the address"
 	for p in smimesign smimeencrypt; do
+		if [ "$p" = smimeencrypt ] && [ "$k" = ec-p256 ]; then
+			skip "openssl verify -purpose $p ($k)" "$EC_ENC_SKIP"
+			continue
+		fi
 		run openssl verify -purpose "$p" -CAfile "$T/root.pem" \
 		    -untrusted "$T/issuing.pem" "$leaf"
 		if [ "$RC" -eq 0 ] && grep -q ': OK$' "$OUT"; then
@@ -279,11 +289,10 @@ mc "$E" export cert "$es" --format pem -o "$T/ec-leaf.pem" 2>/dev/null
 run openssl x509 -in "$T/ec-leaf.pem" -noout -text
 file_has "$OUT" 'Signature Algorithm: ecdsa-with-SHA384' "ec: the leaf is signed with ECDSA SHA-384"
 file_has "$OUT" 'ASN1 OID: prime256v1' "ec: the leaf key is P-256"
-for p in smimesign smimeencrypt; do
-	check "ec: openssl verify -purpose $p" \
-	    openssl verify -purpose "$p" -CAfile "$T/ec-chain2.pem" \
-	    -untrusted "$T/ec-chain1.pem" "$T/ec-leaf.pem"
-done
+check "ec: openssl verify -purpose smimesign" \
+    openssl verify -purpose smimesign -CAfile "$T/ec-chain2.pem" \
+    -untrusted "$T/ec-chain1.pem" "$T/ec-leaf.pem"
+skip "ec: openssl verify -purpose smimeencrypt" "$EC_ENC_SKIP"
 check_fails "ec: verify against the RSA root fails" \
     openssl verify -purpose smimesign -CAfile "$T/root.pem" \
     -untrusted "$T/ec-chain1.pem" "$T/ec-leaf.pem"

@@ -332,6 +332,11 @@ test_csr__parse_trailing_pem(void **state)
 	parse_bad(pem, strlen(pem), "\"req.pem\" has trailing data after the "
 	    "certificate request");
 	free(pem);
+	/* what `openssl req -text` writes: the PEM comes after a dump */
+	pem = to_pem(req, "CERTIFICATE REQUEST", "Certificate Request:\n", "");
+	parse_bad(pem, strlen(pem), "\"req.pem\" has text before its PEM "
+	    "block: give only the PEM");
+	free(pem);
 	X509_REQ_free(req);
 }
 
@@ -362,7 +367,8 @@ test_csr__parse_private_key(void **state)
 	req = make_req(k->ec, ALICE, NULL, NULL);
 	key = key_pem(k->ec);
 	pem = to_pem(req, "CERTIFICATE REQUEST", "", key);
-	parse_bad(pem, strlen(pem), "holds a private key (PEM \"PRIVATE KEY\")");
+	parse_bad(pem, strlen(pem),
+	    "holds a private key (PEM \"PRIVATE KEY\")");
 	free(pem);
 	parse_bad(key, strlen(key), "holds a private key");
 	free(key);

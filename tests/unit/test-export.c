@@ -1,0 +1,447 @@
+/*
+ * test-export.c: certificate, chain and CRL encodings, and PKCS#12
+ * bundles. Every output is decoded with OpenSSL; for PKCS#12 the
+ * algorithm identifiers of both bags and the MAC are read back, since a
+ * wrong choice there still parses but is refused by mail clients.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "crl.h"
+#include "export.h"
+#include "helpers.h"
+
+#define PASS	"correct horse battery"
+#define ALL	(EXPORT_ALLOW(EXPORT_PEM) | EXPORT_ALLOW(EXPORT_DER) | \
+		    EXPORT_ALLOW(EXPORT_P7B))
+
+struct fixture {
+	struct tenv	*e;
+	X509		*leaf;		/* an issued mailbox certificate */
+	EVP_PKEY	*key;		/* its private key */
+	STACK_OF(X509)	*chain;		/* export_chain_certs() */
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *fx;
+	struct ca_request r = req_for("alice@example.com", KEY_ECP256);
+	struct ca_issued *iss;
+
+	if ((fx = calloc(1, sizeof(*fx))) == NULL)
+		return -1;
+	fx->e = tenv_new(1);
+	if (ca_issue(&iss, fx->e->st, fx->e->ca, fx->e->kek, fx->e->cfg, &r,
+	    timefmt_asn1(X509_get0_notBefore(fx->e->ca->cert)) + 60) != 0 ||
+	    export_chain_certs(&fx->chain, fx->e->st) != 0)
+		return -1;
+	fx->leaf = iss->cert;
+	fx->key = iss->key;
+	iss->cert = NULL;
+	iss->key = NULL;
+	ca_issued_free(iss);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	sk_X509_pop_free(fx->chain, X509_free);
+	X509_free(fx->leaf);
+	EVP_PKEY_free(fx->key);
+	tenv_free(fx->e);
+	free(fx);
+	return 0;
+}
+
+static void
+test_export__format_parse(void **state)
+{
+	static const char *const names[EXPORT__MAX] = { "pem", "der", "p7b" };
+	enum export_format f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < EXPORT__MAX; i++) {
+		ok(export_format_parse(&f, names[i], ALL));
+		assert_int_equal(f, i);
+	}
+	want_msg(export_format_parse(&f, "PEM", ALL), ERR_INVALID,
+	    "unknown format \"PEM\" (use pem, der, p7b)");
+	/* Only what the caller allows is accepted, and listed. */
+	want_msg(export_format_parse(&f, "p7b", EXPORT_ALLOW(EXPORT_PEM) |
+	    EXPORT_ALLOW(EXPORT_DER)), ERR_INVALID, "(use pem, der)");
+	want_msg(export_format_parse(&f, "der", EXPORT_ALLOW(EXPORT_PEM)),
+	    ERR_INVALID, "\"der\" (use pem)");
+	ok(export_format_parse(&f, "p7b", EXPORT_ALLOW(EXPORT_P7B)));
+	assert_int_equal(f, EXPORT_P7B);
+}
+
+static void
+test_export__chain_order(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(sk_X509_num(fx->chain), 2);
+	assert_int_equal(X509_cmp(sk_X509_value(fx->chain, 0),
+	    fx->e->ca->cert), 0);
+	assert_int_equal(X509_cmp(sk_X509_value(fx->chain, 1),
+	    fx->e->root->cert), 0);
+}
+
+static void
+test_export__pem_chain(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char *out;
+	size_t len;
+	BIO *b;
+	X509 *x;
+
+	ok(export_certs(&out, &len, fx->chain, EXPORT_PEM));
+	assert_true(len > 0);
+	assert_memory_equal(out, "-----BEGIN CERTIFICATE-----", 27);
+	assert_non_null(b = BIO_new_mem_buf(out, (int)len));
+	/* Issuing CA first, then the root, then nothing. */
+	assert_non_null(x = PEM_read_bio_X509(b, NULL, NULL, NULL));
+	assert_int_equal(X509_cmp(x, fx->e->ca->cert), 0);
+	X509_free(x);
+	assert_non_null(x = PEM_read_bio_X509(b, NULL, NULL, NULL));
+	assert_int_equal(X509_cmp(x, fx->e->root->cert), 0);
+	X509_free(x);
+	assert_null(PEM_read_bio_X509(b, NULL, NULL, NULL));
+	ERR_clear_error();
+	BIO_free(b);
+	free(out);
+}
+
+static void
+test_export__der(void **state)
+{
+	struct fixture *fx = *state;
+	STACK_OF(X509) *one;
+	unsigned char *out = (unsigned char *)1;
+	size_t len = 1;
+	X509 *x;
+
+	want_msg(export_certs(&out, &len, fx->chain, EXPORT_DER), ERR_INVALID,
+	    "DER holds one certificate, not 2");
+	assert_null(out);
+	assert_int_equal(len, 0);
+	assert_non_null(one = sk_X509_new_null());
+	assert_true(sk_X509_push(one, fx->leaf) > 0);
+	ok(export_certs(&out, &len, one, EXPORT_DER));
+	x = x509_from_der(out, len);
+	assert_int_equal(X509_cmp(x, fx->leaf), 0);
+	X509_free(x);
+	free(out);
+	sk_X509_free(one);
+}
+
+static void
+test_export__p7b(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char *out;
+	const unsigned char *p;
+	size_t len;
+	PKCS7 *p7;
+	STACK_OF(X509) *certs;
+
+	ok(export_certs(&out, &len, fx->chain, EXPORT_P7B));
+	p = out;
+	assert_non_null(p7 = d2i_PKCS7(NULL, &p, (long)len));
+	assert_ptr_equal(p, out + len);
+	assert_int_equal(OBJ_obj2nid(p7->type), NID_pkcs7_signed);
+	certs = p7->d.sign->cert;
+	assert_int_equal(sk_X509_num(certs), 2);
+	assert_int_equal(X509_cmp(sk_X509_value(certs, 0), fx->e->ca->cert),
+	    0);
+	assert_int_equal(X509_cmp(sk_X509_value(certs, 1), fx->e->root->cert),
+	    0);
+	/* Certs-only: nobody signed it. */
+	assert_int_equal(sk_PKCS7_SIGNER_INFO_num(p7->d.sign->signer_info), 0);
+	PKCS7_free(p7);
+	free(out);
+}
+
+static void
+test_export__crl(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_crl *sc;
+	unsigned char *out;
+	size_t len;
+	BIO *b;
+	X509_CRL *crl;
+	static const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+
+	ok(crl_generate(fx->e->st, fx->e->kek, fx->e->cfg,
+	    timefmt_asn1(X509_get0_notBefore(fx->e->ca->cert)) + 120));
+	ok(store_crl_latest(&sc, fx->e->st, fx->e->ca->id));
+	ok(export_crl(&out, &len, sc->der, sc->der_len, EXPORT_DER));
+	assert_int_equal(len, sc->der_len);
+	assert_memory_equal(out, sc->der, len);
+	free(out);
+	ok(export_crl(&out, &len, sc->der, sc->der_len, EXPORT_PEM));
+	assert_non_null(b = BIO_new_mem_buf(out, (int)len));
+	assert_non_null(crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL));
+	assert_int_equal(X509_CRL_verify(crl, X509_get0_pubkey(
+	    fx->e->ca->cert)), 1);
+	X509_CRL_free(crl);
+	BIO_free(b);
+	free(out);
+	store_crl_free(sc);
+	want(export_crl(&out, &len, junk, sizeof(junk), EXPORT_PEM),
+	    ERR_STORE);
+	assert_null(out);
+}
+
+/* The outer algorithm of a PBE, and for PBES2 its cipher and PRF. */
+struct pbe {
+	int	 alg;		/* NID_pbes2, NID_pbe_WithSHA1And3_... */
+	int	 cipher;	/* PBES2 only, else NID_undef */
+	int	 prf;		/* PBES2 only, else NID_undef */
+};
+
+static struct pbe
+pbe_of(const X509_ALGOR *a)
+{
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype;
+	PBE2PARAM *p2;
+	PBKDF2PARAM *kdf;
+	struct pbe r = { NID_undef, NID_undef, NID_undef };
+
+	X509_ALGOR_get0(&obj, &ptype, &pval, a);
+	r.alg = OBJ_obj2nid(obj);
+	if (r.alg != NID_pbes2)
+		return r;
+	assert_int_equal(ptype, V_ASN1_SEQUENCE);
+	assert_non_null(p2 = ASN1_item_unpack(pval, ASN1_ITEM_rptr(PBE2PARAM)));
+	r.cipher = OBJ_obj2nid(p2->encryption->algorithm);
+	X509_ALGOR_get0(&obj, &ptype, &pval, p2->keyfunc);
+	assert_int_equal(OBJ_obj2nid(obj), NID_id_pbkdf2);
+	assert_int_equal(ptype, V_ASN1_SEQUENCE);
+	assert_non_null(kdf = ASN1_item_unpack(pval,
+	    ASN1_ITEM_rptr(PBKDF2PARAM)));
+	/* An absent PRF means the default, hmacWithSHA1 (RFC 8018). */
+	r.prf = kdf->prf != NULL ? OBJ_obj2nid(kdf->prf->algorithm) :
+	    NID_hmacWithSHA1;
+	PBKDF2PARAM_free(kdf);
+	PBE2PARAM_free(p2);
+	return r;
+}
+
+struct p12_algs {
+	int		 mac_md;	/* digest of the MAC */
+	struct pbe	 key;		/* the shrouded key bag */
+	struct pbe	 certs;		/* the encrypted certificate safe */
+	int		 nkeys;		/* shrouded key bags seen */
+	int		 ncerts;	/* certificate bags seen */
+	char		*friendly;	/* the key bag's friendlyName */
+};
+
+static void
+p12_inspect(struct p12_algs *out, PKCS12 *p12, const char *pass)
+{
+	const ASN1_OCTET_STRING *mac;
+	const X509_ALGOR *macalg, *alg;
+	const ASN1_OBJECT *obj;
+	STACK_OF(PKCS7) *safes;
+	STACK_OF(PKCS12_SAFEBAG) *bags;
+	PKCS12_SAFEBAG *bag;
+	PKCS7 *p7;
+	int i, j;
+
+	memset(out, 0, sizeof(*out));
+	PKCS12_get0_mac(&mac, &macalg, NULL, NULL, p12);
+	assert_non_null(mac);
+	X509_ALGOR_get0(&obj, NULL, NULL, macalg);
+	out->mac_md = OBJ_obj2nid(obj);
+	assert_non_null(safes = PKCS12_unpack_authsafes(p12));
+	for (i = 0; i < sk_PKCS7_num(safes); i++) {
+		p7 = sk_PKCS7_value(safes, i);
+		if (OBJ_obj2nid(p7->type) == NID_pkcs7_encrypted) {
+			out->certs = pbe_of(p7->d.encrypted->enc_data->
+			    algorithm);
+			assert_non_null(bags = PKCS12_unpack_p7encdata(p7,
+			    pass, -1));
+		} else {
+			assert_int_equal(OBJ_obj2nid(p7->type),
+			    NID_pkcs7_data);
+			assert_non_null(bags = PKCS12_unpack_p7data(p7));
+		}
+		for (j = 0; j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+			bag = sk_PKCS12_SAFEBAG_value(bags, j);
+			switch (PKCS12_SAFEBAG_get_nid(bag)) {
+			case NID_pkcs8ShroudedKeyBag:
+				X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag),
+				    &alg, NULL);
+				out->key = pbe_of(alg);
+				out->friendly = PKCS12_get_friendlyname(bag);
+				out->nkeys++;
+				break;
+			case NID_certBag:
+				out->ncerts++;
+				break;
+			default:
+				fail_msg("unexpected bag %d",
+				    PKCS12_SAFEBAG_get_nid(bag));
+			}
+		}
+		sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	}
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+}
+
+/* Make a bundle and check that it opens with PASS and only with it. */
+static PKCS12 *
+p12_make(struct fixture *fx, int legacy)
+{
+	unsigned char *out;
+	const unsigned char *p;
+	size_t len;
+	PKCS12 *p12;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	STACK_OF(X509) *ca = NULL;
+
+	ok(export_p12(&out, &len, fx->leaf, fx->key, fx->chain, PASS,
+	    "Alice's key", legacy));
+	p = out;
+	assert_non_null(p12 = d2i_PKCS12(NULL, &p, (long)len));
+	assert_ptr_equal(p, out + len);
+	free(out);
+	assert_int_equal(PKCS12_verify_mac(p12, PASS, -1), 1);
+	assert_int_equal(PKCS12_verify_mac(p12, "wrong", -1), 0);
+	assert_int_equal(PKCS12_parse(p12, "wrong", &key, &cert, &ca), 0);
+	assert_null(key);
+	ERR_clear_error();
+	assert_int_equal(PKCS12_parse(p12, PASS, &key, &cert, &ca), 1);
+	assert_int_equal(X509_cmp(cert, fx->leaf), 0);
+	assert_int_equal(X509_check_private_key(cert, key), 1);
+	assert_int_equal(EVP_PKEY_eq(key, fx->key), 1);
+	assert_int_equal(sk_X509_num(ca), 2);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	sk_X509_pop_free(ca, X509_free);
+	return p12;
+}
+
+static void
+test_export__p12_modern(void **state)
+{
+	struct fixture *fx = *state;
+	PKCS12 *p12 = p12_make(fx, 0);
+	struct p12_algs a;
+
+	p12_inspect(&a, p12, PASS);
+	assert_int_equal(a.mac_md, NID_sha256);
+	assert_int_equal(a.nkeys, 1);
+	assert_int_equal(a.ncerts, 3);
+	assert_int_equal(a.key.alg, NID_pbes2);
+	assert_int_equal(a.key.cipher, NID_aes_256_cbc);
+	assert_int_equal(a.key.prf, NID_hmacWithSHA256);
+	assert_int_equal(a.certs.alg, NID_pbes2);
+	assert_int_equal(a.certs.cipher, NID_aes_256_cbc);
+	assert_int_equal(a.certs.prf, NID_hmacWithSHA256);
+	assert_non_null(a.friendly);
+	assert_string_equal(a.friendly, "Alice's key");
+	OPENSSL_free(a.friendly);
+	PKCS12_free(p12);
+}
+
+static void
+test_export__p12_legacy(void **state)
+{
+	struct fixture *fx = *state;
+	PKCS12 *p12 = p12_make(fx, 1);
+	struct p12_algs a;
+
+	p12_inspect(&a, p12, PASS);
+	assert_int_equal(a.mac_md, NID_sha1);
+	assert_int_equal(a.nkeys, 1);
+	assert_int_equal(a.ncerts, 3);
+	assert_int_equal(a.key.alg, NID_pbe_WithSHA1And3_Key_TripleDES_CBC);
+	assert_int_equal(a.certs.alg, NID_pbe_WithSHA1And3_Key_TripleDES_CBC);
+	OPENSSL_free(a.friendly);
+	PKCS12_free(p12);
+}
+
+static void
+test_export__password_new(void **state)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char a[25], b[25], seen[256];
+	int i, n, distinct = 0;
+
+	(void)state;
+	assert_int_equal(strlen(alphabet), 64);
+	memset(seen, 0, sizeof(seen));
+	for (n = 0; n < 50; n++) {
+		memset(a, 0x7f, sizeof(a));
+		ok(export_password_new(a));
+		assert_int_equal(strlen(a), 24);
+		assert_int_equal(strspn(a, alphabet), 24);
+		for (i = 0; i < 24; i++)
+			seen[(unsigned char)a[i]] = 1;
+	}
+	/* 1200 draws from 64 symbols cover nearly all of them. */
+	for (i = 0; i < 256; i++)
+		distinct += seen[i];
+	assert_true(distinct > 56);
+	ok(export_password_new(b));
+	assert_string_not_equal(a, b);
+}
+
+static void
+test_export__chain_empty_store(void **state)
+{
+	struct tenv *e = tenv_new(0);
+	STACK_OF(X509) *sk = (STACK_OF(X509) *)1;
+
+	(void)state;
+	want_msg(export_chain_certs(&sk, e->st), ERR_UNINIT, "holds no CA");
+	assert_null(sk);
+	tenv_free(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_export__format_parse),
+		cmocka_unit_test(test_export__chain_order),
+		cmocka_unit_test(test_export__pem_chain),
+		cmocka_unit_test(test_export__der),
+		cmocka_unit_test(test_export__p7b),
+		cmocka_unit_test(test_export__crl),
+		cmocka_unit_test(test_export__p12_modern),
+		cmocka_unit_test(test_export__p12_legacy),
+		cmocka_unit_test(test_export__password_new),
+		cmocka_unit_test(test_export__chain_empty_store),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
