@@ -631,7 +631,7 @@ check_known_exts(X509 *x, const int *nids, size_t nnids)
 			OBJ_obj2txt(txt, sizeof(txt), X509_EXTENSION_get_object(
 			    (X509_EXTENSION *)ext), 0);
 			return err_set(ERR_PROFILE, "extension %s is not part "
-			    "of the profile (BR 7.1.2.3)", txt);
+			    "of the profile (BR 7.1.2)", txt);
 		}
 	}
 	return 0;
@@ -704,6 +704,12 @@ check_ca_subject(X509 *x)
 int
 profile_check_ca(X509 *x, X509 *issuer)
 {
+	static const int ca_exts[] = {
+		NID_basic_constraints, NID_key_usage, NID_ext_key_usage,
+		NID_certificate_policies, NID_crl_distribution_points,
+		NID_info_access, NID_authority_key_identifier,
+		NID_subject_key_identifier,
+	};
 	BASIC_CONSTRAINTS *bc;
 	EXTENDED_KEY_USAGE *eku;
 	enum key_type kt;
@@ -713,7 +719,9 @@ profile_check_ca(X509 *x, X509 *issuer)
 	if (X509_get_version(x) != X509_VERSION_3)
 		return bad("certificate must be version 3 (%s)",
 		    "RFC 5280 4.1.2.1");
-	if ((rc = check_serial(x)) != 0 || (rc = check_ca_subject(x)) != 0)
+	if ((rc = check_serial(x)) != 0 || (rc = check_ca_subject(x)) != 0 ||
+	    (rc = check_known_exts(x, ca_exts,
+	    sizeof(ca_exts) / sizeof(ca_exts[0]))) != 0)
 		return rc;
 	if ((rc = keys_type_of(&kt, X509_get0_pubkey(x))) != 0)
 		return err_set(ERR_PROFILE, "%s (BR 6.1.5)", err_msg());

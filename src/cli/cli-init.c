@@ -40,6 +40,34 @@ handle(void *arg, int c, const char *optarg)
 	return 0;
 }
 
+/*
+ * A config message names a file line and key ("init:7: [ca] key: ...");
+ * the user typed a flag, so name that instead.
+ */
+static int
+name_flag(int rc)
+{
+	static const struct {
+		const char	*key;
+		const char	*flag;
+	} flags[] = {
+		{ "[ca] org: ", "--org" },
+		{ "[ca] country: ", "--country" },
+		{ "[ca] base_url: ", "--base-url" },
+		{ "[ca] key: ", "--ca-key" },
+	};
+	char msg[1024];
+	const char *p;
+	size_t i;
+
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if ((p = strstr(msg, flags[i].key)) != NULL)
+			return err_set(rc, "%s %s", flags[i].flag,
+			    p + strlen(flags[i].key));
+	return rc;
+}
+
 /* Set the options on defaults, then parse the result as the config file
  * would be parsed, so init accepts exactly what a later load accepts. */
 static int
@@ -71,9 +99,10 @@ build_config(struct config **out, const char *dir, const struct init_opts *o)
 		goto out;
 	config_free(cfg);
 	cfg = NULL;
-	if ((rc = config_parse(&cfg, text, strlen(text), "--options",
-	    dir)) != 0)
+	if ((rc = config_parse(&cfg, text, strlen(text), "init", dir)) != 0) {
+		rc = name_flag(rc);
 		goto out;
+	}
 	*out = cfg;
 	cfg = NULL; /* transferred */
 out:

@@ -27,7 +27,9 @@ int
 timefmt_parse(int64_t *out, const char *s)
 {
 	struct tm tm;
+	char back[TIMEFMT_LEN];
 	const char *end;
+	int64_t t;
 
 	memset(&tm, 0, sizeof(tm));
 	*out = 0;
@@ -39,7 +41,16 @@ timefmt_parse(int64_t *out, const char *s)
 			goto bad;
 	} else if (*end != '\0')
 		goto bad;
-	*out = (int64_t)timegm(&tm);
+	t = (int64_t)timegm(&tm);
+	/*
+	 * strptime() and timegm() quietly roll "02-30" into March and take
+	 * "2026-3-1": only text that formats back to itself is a date.
+	 */
+	timefmt_utc(back, t);
+	if (strcmp(back, s) != 0 && (strlen(s) != 10 ||
+	    strncmp(back, s, 10) != 0 || strcmp(back + 10, "T00:00:00Z") != 0))
+		goto bad;
+	*out = t;
 	return 0;
 bad:
 	return err_set(ERR_INVALID, "\"%s\" is not a date (YYYY-MM-DD or "

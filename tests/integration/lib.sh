@@ -251,7 +251,7 @@ unlike() {
 
 # Integer comparison: num_cmp A OP B MSG, OP one of -eq -ne -lt -le -gt -ge.
 num_cmp() {
-	if [ "$1" "$2" "$3" ] 2>/dev/null; then
+	if test "$1" "$2" "$3" 2>/dev/null; then
 		ok "$4"
 	else
 		fail "$4"

@@ -181,7 +181,6 @@ for alg in rsa ec; do
 done
 
 # Serials differ and are not sequential.
-prev=""
 for k in "${!SER[@]}"; do
 	for k2 in "${!SER[@]}"; do
 		[ "$k" \< "$k2" ] || continue

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include "helpers.h"
 #include "issue.h"
@@ -177,6 +178,63 @@ test_issue__messages_stay_with_their_request(void **state)
 	issue_results_free(res, 4);
 }
 
+/* Run sql on a second connection to the store's database. */
+static int64_t
+side_sql(struct fixture *fx, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(fx->e->cfg->store_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_busy_timeout(db, 5000), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	assert_int_equal(sqlite3_finalize(stmt), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return v;
+}
+
+static void
+test_issue__store_failure_fails_alone(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_request reqs[5];
+	struct issue_result *res;
+	char addr[5][64];
+	size_t before = stored(fx);
+	int64_t keys = side_sql(fx, "SELECT count(*) FROM keys");
+	int i;
+
+	/* The database itself refuses one row, inside the group commit. */
+	side_sql(fx, "CREATE TRIGGER inject BEFORE INSERT ON certs WHEN "
+	    "NEW.email = 'fail@example.com' BEGIN SELECT RAISE(ABORT, "
+	    "'injected failure'); END");
+	for (i = 0; i < 5; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "store%d@example.com", i);
+		reqs[i] = req_for(addr[i], KEY_ECP256);
+	}
+	reqs[2].email = "fail@example.com";
+	ok(issue_many(&res, fx->e->st, fx->e->ca, fx->e->kek, fx->e->cfg,
+	    reqs, 5, 2, fx->now));
+	side_sql(fx, "DROP TRIGGER inject");
+	assert_int_not_equal(res[2].rc, 0);
+	assert_null(res[2].serial);
+	assert_non_null(res[2].error);
+	assert_non_null(strstr(res[2].error, "injected failure"));
+	for (i = 0; i < 5; i++)
+		if (i != 2) {
+			assert_int_equal(res[i].rc, 0);
+			check_stored(fx, res[i].serial, addr[i]);
+		}
+	assert_int_equal(stored(fx), before + 4);
+	/* No escrowed key is left behind for the certificate that failed. */
+	assert_int_equal(side_sql(fx, "SELECT count(*) FROM keys"), keys + 4);
+	issue_results_free(res, 5);
+}
+
 static void
 test_issue__zero_requests(void **state)
 {
@@ -204,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_issue__many_on_two_threads),
 		cmocka_unit_test(test_issue__bad_request_fails_alone),
 		cmocka_unit_test(test_issue__messages_stay_with_their_request),
+		cmocka_unit_test(test_issue__store_failure_fails_alone),
 		cmocka_unit_test(test_issue__zero_requests),
 	};
 
