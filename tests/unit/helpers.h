@@ -118,27 +118,35 @@ tenv_free(struct tenv *e)
 
 /*
  * Verify leaf up to the trust anchor root through untrusted CA issuing, at
- * time at, for S/MIME signing, with OpenSSL's strict RFC 5280 checks.
+ * time at, for S/MIME signing, with OpenSSL's strict RFC 5280 checks; when
+ * root_crl and ca_crl are given, also check revocation of the whole chain.
  * Returns the X509_V_* result (X509_V_OK when it verifies).
  */
 static inline int
-verify_smime(X509 *leaf, X509 *issuing, X509 *root, int64_t at)
+verify_smime_crl(X509 *leaf, X509 *issuing, X509 *root, X509_CRL *root_crl,
+    X509_CRL *ca_crl, int64_t at)
 {
 	X509_STORE *store;
 	X509_STORE_CTX *ctx;
 	STACK_OF(X509) *untrusted;
+	unsigned long flags = X509_V_FLAG_X509_STRICT;
 	int ret, err;
 
 	assert_non_null(store = X509_STORE_new());
 	assert_non_null(ctx = X509_STORE_CTX_new());
 	assert_non_null(untrusted = sk_X509_new_null());
 	assert_int_equal(X509_STORE_add_cert(store, root), 1);
+	if (root_crl != NULL && ca_crl != NULL) {
+		assert_int_equal(X509_STORE_add_crl(store, root_crl), 1);
+		assert_int_equal(X509_STORE_add_crl(store, ca_crl), 1);
+		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+	}
 	if (issuing != NULL)
 		assert_true(sk_X509_push(untrusted, issuing) > 0);
 	assert_int_equal(X509_STORE_CTX_init(ctx, store, leaf, untrusted), 1);
 	assert_int_equal(X509_STORE_CTX_set_purpose(ctx,
 	    X509_PURPOSE_SMIME_SIGN), 1);
-	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_X509_STRICT);
+	X509_STORE_CTX_set_flags(ctx, flags);
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
 	ret = X509_verify_cert(ctx);
 	err = X509_STORE_CTX_get_error(ctx);
@@ -148,6 +156,13 @@ verify_smime(X509 *leaf, X509 *issuing, X509 *root, int64_t at)
 	if (ret == 1 && err != X509_V_OK)
 		fail_msg("verified with error %d", err);
 	return ret == 1 ? X509_V_OK : (err != X509_V_OK ? err : -1);
+}
+
+/* verify_smime_crl() without revocation checking. */
+static inline int
+verify_smime(X509 *leaf, X509 *issuing, X509 *root, int64_t at)
+{
+	return verify_smime_crl(leaf, issuing, root, NULL, NULL, at);
 }
 
 /* Decode DER that must be a certificate. Caller frees. */

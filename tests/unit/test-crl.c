@@ -184,36 +184,6 @@ entry_of(X509_CRL *crl, const char *hex)
 	return found;
 }
 
-/* Chain verification of x at time at with both CRLs, OpenSSL's result. */
-static int
-verify_with_crls(struct fixture *fx, X509 *x, X509_CRL *root_crl,
-    X509_CRL *ca_crl, int64_t at)
-{
-	X509_STORE *store;
-	X509_STORE_CTX *ctx;
-	STACK_OF(X509) *untrusted;
-	int ret, err;
-
-	assert_non_null(store = X509_STORE_new());
-	assert_non_null(ctx = X509_STORE_CTX_new());
-	assert_non_null(untrusted = sk_X509_new_null());
-	assert_int_equal(X509_STORE_add_cert(store, fx->e->root->cert), 1);
-	assert_int_equal(X509_STORE_add_crl(store, root_crl), 1);
-	assert_int_equal(X509_STORE_add_crl(store, ca_crl), 1);
-	assert_true(sk_X509_push(untrusted, fx->e->ca->cert) > 0);
-	assert_int_equal(X509_STORE_CTX_init(ctx, store, x, untrusted), 1);
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN);
-	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK |
-	    X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
-	ret = X509_verify_cert(ctx);
-	err = X509_STORE_CTX_get_error(ctx);
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
-	sk_X509_free(untrusted);
-	return ret == 1 ? X509_V_OK : err;
-}
-
 static void
 test_crl__generate_after_revocations(void **state)
 {
@@ -255,12 +225,12 @@ test_crl__generate_after_revocations(void **state)
 	    X509_get0_pubkey(e->ca->cert)), 1);
 
 	/* OpenSSL's own revocation checking agrees. */
-	assert_int_equal(verify_with_crls(fx, fx->cert[0], root_crl, ca_crl,
-	    at + 60), X509_V_ERR_CERT_REVOKED);
-	assert_int_equal(verify_with_crls(fx, fx->cert[1], root_crl, ca_crl,
-	    at + 60), X509_V_ERR_CERT_REVOKED);
-	assert_int_equal(verify_with_crls(fx, fx->cert[2], root_crl, ca_crl,
-	    at + 60), X509_V_OK);
+	assert_int_equal(verify_smime_crl(fx->cert[0], e->ca->cert,
+	    e->root->cert, root_crl, ca_crl, at + 60), X509_V_ERR_CERT_REVOKED);
+	assert_int_equal(verify_smime_crl(fx->cert[1], e->ca->cert,
+	    e->root->cert, root_crl, ca_crl, at + 60), X509_V_ERR_CERT_REVOKED);
+	assert_int_equal(verify_smime_crl(fx->cert[2], e->ca->cert,
+	    e->root->cert, root_crl, ca_crl, at + 60), X509_V_OK);
 	X509_CRL_free(root_crl);
 	X509_CRL_free(ca_crl);
 
