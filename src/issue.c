@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ca.h"
@@ -108,6 +109,42 @@ retry:
 	return 0;
 }
 
+/* The end of the run of finished jobs from done, at most a batch. */
+static size_t
+ready_end(const struct pool *p, size_t done)
+{
+	size_t i;
+
+	for (i = done; i < p->n && i - done < ISSUE_BATCH_MAX &&
+	    p->jobs[i].done; i++)
+		;
+	return i;
+}
+
+/*
+ * With pool.mu held and job done finished: wait up to ISSUE_GATHER_MS for
+ * more to finish, since every commit costs an fsync and committing one
+ * certificate at a time steals the signing workers' CPU.
+ */
+static size_t
+gather(struct pool *p, size_t done)
+{
+	struct timespec deadline;
+	size_t end, want;
+
+	want = p->n - done < ISSUE_BATCH_MAX ? p->n - done : ISSUE_BATCH_MAX;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += ISSUE_GATHER_MS * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while ((end = ready_end(p, done)) - done < want &&
+	    pthread_cond_timedwait(&p->ready, &p->mu, &deadline) == 0)
+		;
+	return end;
+}
+
 int
 issue_many(struct issue_result **out, struct store *st, const struct ca *ca,
     const struct kek *kek, const struct config *cfg,
@@ -152,9 +189,7 @@ issue_many(struct issue_result **out, struct store *st, const struct ca *ca,
 		pthread_mutex_lock(&p.mu);
 		while (!p.jobs[done].done)
 			pthread_cond_wait(&p.ready, &p.mu);
-		for (ready = done; ready < n && ready - done < ISSUE_BATCH_MAX &&
-		    p.jobs[ready].done; ready++)
-			;
+		ready = gather(&p, done);
 		pthread_mutex_unlock(&p.mu);
 		if ((rc = commit_range(res, &p, st, done, ready)) != 0)
 			break;

@@ -17,6 +17,7 @@ struct kek;
 struct store;
 
 #define ISSUE_BATCH_MAX	256	/* certificates per group commit */
+#define ISSUE_GATHER_MS	20	/* longest wait for a group to fill */
 
 struct issue_result {
 	char	*serial;	/* uppercase hex, NULL if this one failed */
