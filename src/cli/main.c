@@ -57,15 +57,18 @@ static const struct cli_cmd commands[] = {
 static void
 usage(FILE *f)
 {
+	char name[32];
 	size_t i;
 
 	fprintf(f, "usage: mailcert [--dir DIR] [--json] COMMAND [ARGS]\n\n"
 	    "DIR defaults to $MAILCERT_DIR, else %s.\n\nCommands:\n",
 	    DEFAULT_DIR);
-	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-16s %s\n", commands[i].group ?
-		    commands[i].group : commands[i].name, commands[i].group ?
-		    commands[i].name : "");
+	for (i = 0; i < NCOMMANDS; i++) {
+		snprintf(name, sizeof(name), "%s%s%s", commands[i].group ?
+		    commands[i].group : "", commands[i].group ? " " : "",
+		    commands[i].name);
+		fprintf(f, "  %-16s %s\n", name, commands[i].help);
+	}
 	fprintf(f, "\n`mailcert COMMAND --help` describes each command.\n");
 }
 
