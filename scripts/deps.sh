@@ -3,7 +3,7 @@
 # missing, so a second run costs one dpkg query per package.
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev
+libssl-dev openssl libsqlite3-dev libcurl4-openssl-dev sqlite3 libjansson-dev libcmocka-dev
 libnss3-tools gpgsm gpg-agent"
 missing=""
 for p in $PKGS; do

@@ -181,3 +181,11 @@ certread_parse(STACK_OF(X509) **out, const unsigned char *data, size_t len,
 	return err_set(ERR_INVALID, "\"%s\" holds no certificate (neither PEM "
 	    "nor DER)", name);
 }
+
+int
+certread_bundle(STACK_OF(X509) **out, const unsigned char *data, size_t len,
+    const char *name, const char *password)
+{
+	(void)password;
+	return certread_parse(out, data, len, name);
+}

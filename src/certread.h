@@ -23,4 +23,13 @@
 int	certread_parse(STACK_OF(X509) **out, const unsigned char *data,
 	    size_t len, const char *name);
 
+/*
+ * Every certificate in a bundle of any format mailcert reads: PEM, DER,
+ * and (as the formats are added) Microsoft SST, PKCS#7 and PKCS#12.
+ * password opens a PKCS#12 and may be NULL otherwise. ERR_INVALID naming
+ * the file, the format and the problem. *out is the caller's.
+ */
+int	certread_bundle(STACK_OF(X509) **out, const unsigned char *data,
+	    size_t len, const char *name, const char *password);
+
 #endif
