@@ -117,6 +117,10 @@ make_ca(X509 **cert_out, EVP_PKEY **key_out, const struct config *cfg,
 	p.not_before = now;
 	p.not_after = now + (int64_t)(root ? ROOT_DAYS : ISSUING_DAYS) * DAY -
 	    1;
+	/* An issuing CA never outlives its root (BR 6.3.2). */
+	if (issuer != NULL && p.not_after > timefmt_asn1(
+	    X509_get0_notAfter(issuer)))
+		p.not_after = timefmt_asn1(X509_get0_notAfter(issuer));
 	if ((rc = profile_build_ca(&x, &p)) != 0 ||
 	    (rc = profile_check_ca(x, issuer)) != 0 ||
 	    (rc = sign(x, root ? key : issuer_key)) != 0)
@@ -177,12 +181,57 @@ out:
 }
 
 int
+ca_create(struct ca **out, struct store *st, const struct kek *kek,
+    const struct config *cfg, const struct ca *parent, const char *name,
+    const char *cn, int64_t now)
+{
+	struct store_ca rec;
+	struct ca *ca = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *key = NULL;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (parent != NULL && !parent->root)
+		return err_set(ERR_INVALID, "CA \"%s\" is not a root; only a "
+		    "root signs issuing CAs", parent->name);
+	if ((rc = make_ca(&x, &key, cfg, parent == NULL, cn,
+	    parent ? parent->cert : NULL, parent ? parent->key : NULL,
+	    parent ? parent->name : NULL, now)) != 0 ||
+	    (rc = record_ca(&rec, st, kek, x, key, cfg->ca_key, name,
+	    parent ? STORE_CA_ISSUING : STORE_CA_ROOT,
+	    parent ? parent->id : 0)) != 0)
+		goto out;
+	if (out != NULL) {
+		if ((ca = calloc(1, sizeof(*ca))) == NULL ||
+		    (ca->name = strdup(name)) == NULL) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		ca->id = rec.id;
+		ca->root = parent == NULL;
+		ca->not_after = rec.not_after;
+		ca->cert = x;
+		ca->key = key;
+		x = NULL;
+		key = NULL;
+		*out = ca;
+		ca = NULL; /* transferred */
+	}
+out:
+	ca_free(ca);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
 ca_init(struct store *st, const struct kek *kek, const struct config *cfg)
 {
-	struct store_ca **list = NULL, rec;
+	struct store_ca **list = NULL;
+	struct ca *root = NULL;
 	size_t n = 0;
-	X509 *root = NULL, *issuing = NULL;
-	EVP_PKEY *root_key = NULL, *issuing_key = NULL;
 	char cn_root[NAME_MAX_BYTES + 32], cn_issuing[NAME_MAX_BYTES + 32];
 	int64_t now = timefmt_now();
 	int rc, txn = 0;
@@ -194,28 +243,20 @@ ca_init(struct store *st, const struct kek *kek, const struct config *cfg)
 		return err_set(ERR_EXISTS, "the store holds CAs already");
 	snprintf(cn_root, sizeof(cn_root), "%s Root CA 1", cfg->org);
 	snprintf(cn_issuing, sizeof(cn_issuing), "%s S/MIME CA 1", cfg->org);
-	if ((rc = make_ca(&root, &root_key, cfg, 1, cn_root, NULL, NULL, NULL,
-	    now)) != 0 ||
-	    (rc = make_ca(&issuing, &issuing_key, cfg, 0, cn_issuing, root,
-	    root_key, "root-1", now)) != 0)
-		goto out;
 	if ((rc = store_begin(st)) != 0)
-		goto out;
+		return rc;
 	txn = 1;
-	if ((rc = record_ca(&rec, st, kek, root, root_key, cfg->ca_key,
-	    "root-1", STORE_CA_ROOT, 0)) != 0 ||
-	    (rc = record_ca(&rec, st, kek, issuing, issuing_key, cfg->ca_key,
-	    "issuing-1", STORE_CA_ISSUING, rec.id)) != 0)
+	if ((rc = ca_create(&root, st, kek, cfg, NULL, "root-1", cn_root,
+	    now)) != 0 ||
+	    (rc = ca_create(NULL, st, kek, cfg, root, "issuing-1", cn_issuing,
+	    now)) != 0)
 		goto out;
 	rc = store_commit(st);
 	txn = 0;
 out:
 	if (txn)
 		store_rollback(st);
-	X509_free(root);
-	X509_free(issuing);
-	EVP_PKEY_free(root_key);
-	EVP_PKEY_free(issuing_key);
+	ca_free(root);
 	return rc;
 }
 
@@ -338,6 +379,7 @@ ca_prepare(struct ca_issued **out, const struct ca *ca,
 	memset(&p, 0, sizeof(p));
 	p.email = iss->email;
 	p.profile = req->profile;
+	p.usage = req->usage;
 	p.pubkey = pub;
 	p.issuer = ca->cert;
 	p.issuer_name = ca->name;
@@ -355,7 +397,7 @@ ca_prepare(struct ca_issued **out, const struct ca *ca,
 	}
 	if ((rc = profile_build_leaf(&iss->cert, &p)) != 0 ||
 	    (rc = profile_check_leaf(iss->cert, ca->cert, iss->email,
-	    req->profile)) != 0 ||
+	    req->profile, req->usage)) != 0 ||
 	    (rc = sign(iss->cert, ca->key)) != 0)
 		goto out;
 	if ((iss->serial = serial_hex(serial)) == NULL) {
@@ -399,6 +441,7 @@ ca_record(struct store *st, const struct ca *ca, const struct ca_request *req,
 	c.given_name = (char *)req->given_name;
 	c.surname = (char *)req->surname;
 	c.profile = (char *)profile_name(req->profile);
+	c.usage = (char *)profile_usage_name(req->usage);
 	c.key_alg = (char *)keys_type_name(iss->key_type);
 	c.not_before = timefmt_asn1(X509_get0_notBefore(iss->cert));
 	c.not_after = timefmt_asn1(X509_get0_notAfter(iss->cert));

@@ -39,6 +39,7 @@ struct ca_request {
 	enum key_type	 key;		/* generated when csr is NULL */
 	int		 days;		/* 0: the config's default */
 	enum cert_profile profile;
+	enum cert_usage	 usage;		/* one half of a dual pair, or both */
 	X509_REQ	*csr;		/* NULL: generate the key on the server */
 };
 
@@ -61,6 +62,16 @@ struct ca_issued {
  */
 int	ca_init(struct store *st, const struct kek *kek,
 	    const struct config *cfg);
+
+/*
+ * Create one CA called name with subject CN cn and store it inside the
+ * caller's transaction: a root when parent is NULL, else an issuing CA
+ * signed by parent (its validity cut to the parent's end). *out, if not
+ * NULL, receives the new CA ready to sign (ca_free()).
+ */
+int	ca_create(struct ca **out, struct store *st, const struct kek *kek,
+	    const struct config *cfg, const struct ca *parent,
+	    const char *name, const char *cn, int64_t now);
 
 /*
  * Load a CA by name, or the active issuing CA when name is NULL.

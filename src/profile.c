@@ -53,6 +53,50 @@ profile_policy_oid(enum cert_profile p)
 	return (unsigned)p < PROFILE__MAX ? profiles[p].oid : "";
 }
 
+static const char *const usages[USAGE__MAX] = {
+	[USAGE_BOTH] = "both",
+	[USAGE_SIGN] = "sign",
+	[USAGE_ENCRYPT] = "encrypt",
+};
+
+int
+profile_usage_parse(enum cert_usage *out, const char *s)
+{
+	int i;
+
+	for (i = 0; i < USAGE__MAX; i++) {
+		if (strcmp(s, usages[i]) == 0) {
+			*out = (enum cert_usage)i;
+			return 0;
+		}
+	}
+	return err_set(ERR_INVALID, "unknown usage \"%s\" (use both, sign "
+	    "or encrypt)", s);
+}
+
+const char *
+profile_usage_name(enum cert_usage u)
+{
+	return (unsigned)u < USAGE__MAX ? usages[u] : "unknown";
+}
+
+/* The keyUsage the profile gives a key of type kt used for u. */
+static const char *
+leaf_key_usage(enum key_type kt, enum cert_usage u)
+{
+	int ec = keys_type_is_ec(kt);
+
+	switch (u) {
+	case USAGE_SIGN:
+		return "critical,digitalSignature";
+	case USAGE_ENCRYPT:
+		return ec ? "critical,keyAgreement" : "critical,keyEncipherment";
+	default:
+		return ec ? "critical,digitalSignature,keyAgreement" :
+		    "critical,digitalSignature,keyEncipherment";
+	}
+}
+
 const EVP_MD *
 profile_digest(const EVP_PKEY *pk)
 {
@@ -200,9 +244,8 @@ profile_build_leaf(X509 **out, const struct profile_leaf *p)
 	    p->not_before, p->not_after)) != 0)
 		goto out;
 	X509V3_set_ctx(&ctx, p->issuer, x, NULL, NULL, 0);
-	if ((rc = add_ext(x, &ctx, NID_key_usage, keys_type_is_ec(kt) ?
-	    "critical,digitalSignature,keyAgreement" :
-	    "critical,digitalSignature,keyEncipherment")) != 0 ||
+	if ((rc = add_ext(x, &ctx, NID_key_usage,
+	    leaf_key_usage(kt, p->usage))) != 0 ||
 	    (rc = add_ext(x, &ctx, NID_ext_key_usage, "emailProtection")) != 0 ||
 	    (rc = add_policies(x, &policy, 1)) != 0)
 		goto out;
@@ -546,10 +589,11 @@ check_san(X509 *x, const char *email)
 }
 
 static int
-check_leaf_usage(X509 *x, enum key_type kt, enum cert_profile p)
+check_leaf_usage(X509 *x, enum key_type kt, enum cert_profile p,
+    enum cert_usage u)
 {
 	EXTENDED_KEY_USAGE *eku;
-	uint32_t allowed, have;
+	uint32_t allowed, have, enc;
 	int crit = 0, present, i, nid, rc = 0, email = 0;
 
 	have = key_usage(x, &present, &crit);
@@ -557,16 +601,22 @@ check_leaf_usage(X509 *x, enum key_type kt, enum cert_profile p)
 		return bad("keyUsage is missing (%s)", "BR 7.1.2.3e");
 	if (!crit)
 		return bad("keyUsage must be critical (%s)", "BR 7.1.2.3e");
-	if (keys_type_is_ec(kt))
-		allowed = KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT;
-	else {
-		allowed = KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT;
-		if (p == PROFILE_MULTIPURPOSE)
-			allowed |= KU_DATA_ENCIPHERMENT;
-	}
+	/* Encryption is key agreement for EC keys, key transport for RSA. */
+	enc = keys_type_is_ec(kt) ? KU_KEY_AGREEMENT : KU_KEY_ENCIPHERMENT;
+	allowed = KU_DIGITAL_SIGNATURE | enc;
+	if (!keys_type_is_ec(kt) && p == PROFILE_MULTIPURPOSE)
+		allowed |= KU_DATA_ENCIPHERMENT;
 	if (have == 0 || (have & ~allowed) != 0)
 		return err_set(ERR_PROFILE, "keyUsage bits not allowed for a "
 		    "%s key (BR 7.1.2.3e)", keys_type_name(kt));
+	/* Dual-key certificates carry one purpose each (profile notes). */
+	if ((u == USAGE_SIGN && have != KU_DIGITAL_SIGNATURE) ||
+	    (u == USAGE_ENCRYPT && (have & ~KU_DATA_ENCIPHERMENT) != enc) ||
+	    (u == USAGE_BOTH && (have & (KU_DIGITAL_SIGNATURE | enc)) !=
+	    (KU_DIGITAL_SIGNATURE | enc)))
+		return err_set(ERR_PROFILE, "keyUsage does not match a %s "
+		    "certificate for a %s key (BR 7.1.2.3e)",
+		    profile_usage_name(u), keys_type_name(kt));
 	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit,
 	    NULL)) == NULL)
 		return bad("extKeyUsage is missing (%s)", "BR 7.1.2.3f");
@@ -639,7 +689,7 @@ check_known_exts(X509 *x, const int *nids, size_t nnids)
 
 int
 profile_check_leaf(X509 *x, X509 *issuer, const char *email,
-    enum cert_profile p)
+    enum cert_profile p, enum cert_usage u)
 {
 	static const int leaf_exts[] = {
 		NID_key_usage, NID_ext_key_usage, NID_certificate_policies,
@@ -669,7 +719,7 @@ profile_check_leaf(X509 *x, X509 *issuer, const char *email,
 	    sizeof(leaf_exts) / sizeof(leaf_exts[0]))) != 0 ||
 	    (rc = check_leaf_subject(x, email)) != 0 ||
 	    (rc = check_san(x, email)) != 0 ||
-	    (rc = check_leaf_usage(x, kt, p)) != 0 ||
+	    (rc = check_leaf_usage(x, kt, p, u)) != 0 ||
 	    (rc = check_policies(x, profile_policy_oid(p))) != 0 ||
 	    (rc = check_http_urls(x, "BR 7.1.2.3b-c")) != 0 ||
 	    (rc = check_aki(x, issuer)) != 0)

@@ -18,6 +18,14 @@ enum cert_profile {
 	PROFILE__MAX
 };
 
+/* What a certificate's key is for; dual-key mode issues SIGN + ENCRYPT. */
+enum cert_usage {
+	USAGE_BOTH,		/* KU digitalSignature + keyEncipherment/Agreement */
+	USAGE_SIGN,		/* KU digitalSignature only */
+	USAGE_ENCRYPT,		/* KU keyEncipherment (RSA) / keyAgreement (EC) */
+	USAGE__MAX
+};
+
 #define PROFILE_MAX_DAYS	825	/* BR 6.3.2 */
 #define PROFILE_DEFAULT_DAYS	365
 
@@ -25,11 +33,15 @@ enum cert_profile {
 int		 profile_parse(enum cert_profile *out, const char *s);
 const char	*profile_name(enum cert_profile p);		/* static */
 const char	*profile_policy_oid(enum cert_profile p);	/* static */
+/* "both" | "sign" | "encrypt" -> USAGE_*; ERR_INVALID naming s. */
+int		 profile_usage_parse(enum cert_usage *out, const char *s);
+const char	*profile_usage_name(enum cert_usage u);		/* static */
 
 /* What a mailbox certificate is made of; all pointers borrowed. */
 struct profile_leaf {
 	const char	*email;		/* normalised mailbox (mailbox.h) */
 	enum cert_profile profile;
+	enum cert_usage	 usage;
 	EVP_PKEY	*pubkey;	/* subject key; only the public part used */
 	X509		*issuer;	/* the issuing CA certificate */
 	const char	*issuer_name;	/* CA name, for the CRL/AIA URLs */
@@ -64,10 +76,10 @@ int	profile_build_ca(X509 **out, const struct profile_ca *p);
 /*
  * Lint a to-be-signed (or signed) mailbox certificate: ERR_PROFILE with a
  * message naming the broken rule, else 0. issuer is the signing CA;
- * email the one mailbox it must be for.
+ * email the one mailbox it must be for; u what its keyUsage must say.
  */
 int	profile_check_leaf(X509 *x, X509 *issuer, const char *email,
-	    enum cert_profile p);
+	    enum cert_profile p, enum cert_usage u);
 
 /* Lint a CA certificate; issuer is NULL for a root. */
 int	profile_check_ca(X509 *x, X509 *issuer);

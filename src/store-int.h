@@ -40,6 +40,12 @@ struct store_ops {
 		    struct store *st, const struct store_cert_filter *f);
 	int	(*cert_revoke)(struct store *st, const char *serial,
 		    int reason, int64_t at);
+	int	(*cert_supersede)(struct store *st, const char *serial,
+		    const char *by);
+	int	(*cert_release_key)(struct store *st, const char *serial,
+		    const char *key_id, int64_t at);
+	int	(*ca_set_state)(struct store *st, const char *name,
+		    enum store_ca_state state);
 	int	(*crl_put)(struct store *st, const struct store_crl *crl);
 	int	(*crl_last_number)(int64_t *out, struct store *st,
 		    int64_t ca_id);

@@ -94,6 +94,14 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER certs_serial AFTER INSERT ON certs BEGIN"
 	"  INSERT INTO serials(serial) VALUES (NEW.serial);"
 	"END;",
+	/*
+	 * 2: dual-key usage, supersession by a rollover, and signing keys
+	 * that were handed out once and then deleted.
+	 */
+	"ALTER TABLE certs ADD COLUMN usage TEXT NOT NULL DEFAULT 'both'"
+	"  CHECK (usage IN ('both', 'sign', 'encrypt'));"
+	"ALTER TABLE certs ADD COLUMN superseded_by TEXT;"
+	"ALTER TABLE certs ADD COLUMN key_released_at INTEGER;",
 };
 
 #define CA_COLS								\
@@ -104,7 +112,8 @@ static const char *const migrations[] = {
 	"c.id, c.serial, c.ca_id, a.name, c.email, c.given_name, "	\
 	"c.surname, c.profile, c.key_alg, c.key_id, c.der, "		\
 	"c.not_before, c.not_after, c.created_at, c.state, c.reason, "	\
-	"c.revoked_at FROM certs c JOIN cas a ON a.id = c.ca_id"
+	"c.revoked_at, c.usage, c.superseded_by, c.key_released_at "	\
+	"FROM certs c JOIN cas a ON a.id = c.ca_id"
 
 enum stmt {
 	STMT_BEGIN,
@@ -121,6 +130,10 @@ enum stmt {
 	STMT_CERT_GET,
 	STMT_CERT_REVOKE,
 	STMT_CERT_STATE,
+	STMT_CERT_SUPERSEDE,
+	STMT_CERT_RELEASE,
+	STMT_KEY_DELETE,
+	STMT_CA_STATE,
 	STMT_CRL_PUT,
 	STMT_CRL_LAST,
 	STMT_CRL_LATEST,
@@ -152,9 +165,9 @@ static const struct {
 	[STMT_CA_LIST] = { "SELECT " CA_COLS " ORDER BY id", "list CAs" },
 	[STMT_CERT_PUT] = { "INSERT INTO certs(serial, ca_id, email, "
 	    "given_name, surname, profile, key_alg, key_id, der, not_before, "
-	    "not_after, created_at, state, reason, revoked_at) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	    "store a certificate" },
+	    "not_after, created_at, state, reason, revoked_at, usage) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16)", "store a certificate" },
 	[STMT_CERT_GET] = { "SELECT " CERT_COLS " WHERE c.serial = ?1",
 	    "look up a certificate" },
 	[STMT_CERT_REVOKE] = { "UPDATE certs SET state = 'revoked', "
@@ -162,6 +175,15 @@ static const struct {
 	    "state = 'valid'", "revoke a certificate" },
 	[STMT_CERT_STATE] = { "SELECT state FROM certs WHERE serial = ?1",
 	    "look up a certificate" },
+	[STMT_CERT_SUPERSEDE] = { "UPDATE certs SET superseded_by = ?2 "
+	    "WHERE serial = ?1", "mark a certificate superseded" },
+	[STMT_CERT_RELEASE] = { "UPDATE certs SET key_id = NULL, "
+	    "key_released_at = ?2 WHERE serial = ?1 AND key_id = ?3",
+	    "release a key" },
+	[STMT_KEY_DELETE] = { "DELETE FROM keys WHERE id = ?1",
+	    "delete a key" },
+	[STMT_CA_STATE] = { "UPDATE cas SET state = ?2 WHERE name = ?1",
+	    "change a CA's state" },
 	[STMT_CRL_PUT] = { "INSERT INTO crls(ca_id, number, this_update, "
 	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)", "store a CRL" },
 	[STMT_CRL_LAST] = { "SELECT COALESCE(MAX(number), 0) FROM crls "
@@ -787,6 +809,10 @@ cert_row(struct store_cert **out, struct sqlstore *s, sqlite3_stmt *stmt)
 	c->created_at = sqlite3_column_int64(stmt, 13);
 	c->reason = sqlite3_column_int(stmt, 15);
 	c->revoked_at = sqlite3_column_int64(stmt, 16);
+	if ((rc = col_text(&c->usage, stmt, 17)) != 0 ||
+	    (rc = col_text(&c->superseded_by, stmt, 18)) != 0)
+		goto out;
+	c->key_released_at = sqlite3_column_int64(stmt, 19);
 	*out = c;
 	c = NULL;	/* transferred */
 out:
@@ -819,7 +845,8 @@ op_cert_put(struct store *st, struct store_cert *c)
 	    sqlite3_bind_int64(stmt, 12, now) != 0 ||
 	    bind_text(stmt, 13, store_cert_state_name(c->state)) != 0 ||
 	    (revoked && (sqlite3_bind_int(stmt, 14, c->reason) != 0 ||
-	    sqlite3_bind_int64(stmt, 15, c->revoked_at) != 0))) {
+	    sqlite3_bind_int64(stmt, 15, c->revoked_at) != 0)) ||
+	    bind_text(stmt, 16, c->usage != NULL ? c->usage : "both") != 0) {
 		rc = qerr(s, STMT_CERT_PUT);
 		goto out;
 	}
@@ -946,6 +973,90 @@ out:
 	return rc;
 }
 
+/* Step a bound UPDATE/DELETE; *changed is the number of rows it touched. */
+static int
+step_changes(int *changed, struct sqlstore *s, sqlite3_stmt *stmt,
+    enum stmt id)
+{
+	int rc = 0;
+
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = qerr(s, id);
+	else
+		*changed = sqlite3_changes(s->db);
+	stmt_done(stmt);
+	return rc;
+}
+
+static int
+op_cert_supersede(struct store *st, const char *serial, const char *by)
+{
+	struct sqlstore *s = sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int changed = 0, rc;
+
+	if ((rc = stmt_get(&stmt, s, STMT_CERT_SUPERSEDE)) != 0)
+		return rc;
+	if (bind_text(stmt, 1, serial) != 0 || bind_text(stmt, 2, by) != 0) {
+		stmt_done(stmt);
+		return qerr(s, STMT_CERT_SUPERSEDE);
+	}
+	if ((rc = step_changes(&changed, s, stmt, STMT_CERT_SUPERSEDE)) != 0)
+		return rc;
+	return changed ? 0 : err_set(ERR_NOTFOUND, "no certificate with "
+	    "serial %s", serial);
+}
+
+static int
+op_cert_release_key(struct store *st, const char *serial, const char *key_id,
+    int64_t at)
+{
+	struct sqlstore *s = sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int changed = 0, rc;
+
+	if ((rc = stmt_get(&stmt, s, STMT_CERT_RELEASE)) != 0)
+		return rc;
+	if (bind_text(stmt, 1, serial) != 0 ||
+	    sqlite3_bind_int64(stmt, 2, at) != 0 ||
+	    bind_text(stmt, 3, key_id) != 0) {
+		stmt_done(stmt);
+		return qerr(s, STMT_CERT_RELEASE);
+	}
+	if ((rc = step_changes(&changed, s, stmt, STMT_CERT_RELEASE)) != 0)
+		return rc;
+	if (!changed)
+		return err_set(ERR_NOTFOUND, "certificate %s holds no key %s",
+		    serial, key_id);
+	if ((rc = stmt_get(&stmt, s, STMT_KEY_DELETE)) != 0)
+		return rc;
+	if (bind_text(stmt, 1, key_id) != 0) {
+		stmt_done(stmt);
+		return qerr(s, STMT_KEY_DELETE);
+	}
+	return step_changes(&changed, s, stmt, STMT_KEY_DELETE);
+}
+
+static int
+op_ca_set_state(struct store *st, const char *name, enum store_ca_state state)
+{
+	struct sqlstore *s = sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int changed = 0, rc;
+
+	if ((rc = stmt_get(&stmt, s, STMT_CA_STATE)) != 0)
+		return rc;
+	if (bind_text(stmt, 1, name) != 0 ||
+	    bind_text(stmt, 2, store_ca_state_name(state)) != 0) {
+		stmt_done(stmt);
+		return qerr(s, STMT_CA_STATE);
+	}
+	if ((rc = step_changes(&changed, s, stmt, STMT_CA_STATE)) != 0)
+		return rc;
+	return changed ? 0 : err_set(ERR_NOTFOUND, "no CA named \"%s\"",
+	    name);
+}
+
 static int
 op_crl_put(struct store *st, const struct store_crl *crl)
 {
@@ -1043,6 +1154,9 @@ const struct store_ops store_sqlite_ops = {
 	.cert_get = op_cert_get,
 	.cert_list = op_cert_list,
 	.cert_revoke = op_cert_revoke,
+	.cert_supersede = op_cert_supersede,
+	.cert_release_key = op_cert_release_key,
+	.ca_set_state = op_ca_set_state,
 	.crl_put = op_crl_put,
 	.crl_last_number = op_crl_last_number,
 	.crl_latest = op_crl_latest,

@@ -238,6 +238,10 @@ store_cert_put(struct store *st, struct store_cert *c)
 	} else if ((size_t)c->state >= nitems(cert_states))
 		return err_set(ERR_INVALID, "certificate %s has unknown state "
 		    "%d", serial, (int)c->state);
+	if (c->usage != NULL && strcmp(c->usage, "both") != 0 &&
+	    strcmp(c->usage, "sign") != 0 && strcmp(c->usage, "encrypt") != 0)
+		return err_set(ERR_INVALID, "certificate %s has unknown usage "
+		    "\"%s\"", serial, c->usage);
 	tmp = *c;
 	tmp.serial = serial;
 	if ((rc = st->ops->cert_put(st, &tmp)) != 0)
@@ -275,6 +279,43 @@ store_cert_list(struct store_cert ***out, size_t *n, struct store *st,
 		return err_set(ERR_INVALID, "CA id filter %lld is negative",
 		    (long long)f->ca_id);
 	return st->ops->cert_list(out, n, st, f);
+}
+
+int
+store_cert_supersede(struct store *st, const char *serial, const char *by)
+{
+	char norm[STORE_SERIAL_MAX + 1], bynorm[STORE_SERIAL_MAX + 1];
+	int rc;
+
+	if ((rc = serial_norm(norm, serial)) != 0 ||
+	    (rc = serial_norm(bynorm, by)) != 0)
+		return rc;
+	return st->ops->cert_supersede(st, norm, bynorm);
+}
+
+int
+store_cert_release_key(struct store *st, const char *serial,
+    const char *key_id, int64_t at)
+{
+	char norm[STORE_SERIAL_MAX + 1];
+	int rc;
+
+	if ((rc = serial_norm(norm, serial)) != 0)
+		return rc;
+	if (key_id == NULL || *key_id == '\0')
+		return err_set(ERR_INVALID, "certificate %s: no key to release",
+		    norm);
+	return st->ops->cert_release_key(st, norm, key_id, at);
+}
+
+int
+store_ca_set_state(struct store *st, const char *name,
+    enum store_ca_state state)
+{
+	if ((size_t)state >= nitems(ca_states))
+		return err_set(ERR_INVALID, "CA \"%s\": unknown state %d",
+		    name, (int)state);
+	return st->ops->ca_set_state(st, name, state);
 }
 
 int
@@ -363,6 +404,8 @@ store_cert_free(struct store_cert *c)
 	free(c->key_alg);
 	free(c->key_id);
 	free(c->der);
+	free(c->usage);
+	free(c->superseded_by);
 	free(c);
 }
 

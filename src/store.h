@@ -89,6 +89,11 @@ struct store_cert {
 	enum cert_state	 state;
 	int		 reason;	/* enum revoke_reason when revoked */
 	int64_t		 revoked_at;	/* 0 unless revoked */
+	char		*usage;		/* "both" | "sign" | "encrypt"; NULL
+					 * on put means "both" */
+	char		*superseded_by;	/* serial of the replacement, or NULL */
+	int64_t		 key_released_at; /* signing key handed out and
+					 * deleted at; 0 if never */
 };
 
 struct store_cert_filter {
@@ -153,6 +158,21 @@ int	store_cert_list(struct store_cert ***out, size_t *n,
  */
 int	store_cert_revoke(struct store *st, const char *serial, int reason,
 	    int64_t at);
+
+/* Record that serial was replaced by serial by (a rollover re-issue).
+ * ERR_NOTFOUND if serial is unknown. */
+int	store_cert_supersede(struct store *st, const char *serial,
+	    const char *by);
+/*
+ * Hand out a key once: delete key key_id and note on certificate serial
+ * that it was released at time at. Call inside a transaction, after the
+ * key has been delivered. ERR_NOTFOUND if serial does not hold key_id.
+ */
+int	store_cert_release_key(struct store *st, const char *serial,
+	    const char *key_id, int64_t at);
+/* Set the state of the CA called name. ERR_NOTFOUND if there is none. */
+int	store_ca_set_state(struct store *st, const char *name,
+	    enum store_ca_state state);
 
 /* Store a signed CRL. ERR_EXISTS if (ca_id, number) is taken. */
 int	store_crl_put(struct store *st, const struct store_crl *crl);

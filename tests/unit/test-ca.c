@@ -64,7 +64,7 @@ prepare_ok(struct fixture *fx, const struct ca_request *r, int64_t now)
 	assert_int_equal(verify_smime(iss->cert, e->ca->cert, e->root->cert,
 	    now + 1), X509_V_OK);
 	ok(profile_check_leaf(iss->cert, e->ca->cert, iss->email,
-	    r->profile));
+	    r->profile, r->usage));
 	return iss;
 }
 

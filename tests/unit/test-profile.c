@@ -180,7 +180,7 @@ set_policies(X509 *x, const char *const *oids, size_t n)
 static void
 check_leaf_ok(struct fixture *fx, X509 *x, enum cert_profile pr)
 {
-	if (profile_check_leaf(x, fx->issuing, ALICE, pr) != 0)
+	if (profile_check_leaf(x, fx->issuing, ALICE, pr, USAGE_BOTH) != 0)
 		fail_msg("lint refused a good leaf: %s", err_msg());
 }
 
@@ -191,7 +191,7 @@ verdict(struct fixture *fx, X509 *x, enum cert_profile pr, const char *sub)
 	if (sub == NULL)
 		check_leaf_ok(fx, x, pr);
 	else
-		want_msg(profile_check_leaf(x, fx->issuing, ALICE, pr),
+		want_msg(profile_check_leaf(x, fx->issuing, ALICE, pr, USAGE_BOTH),
 		    ERR_PROFILE, sub);
 	X509_free(x);
 }
@@ -323,7 +323,7 @@ test_profile__leaf_subject(void **state)
 	/* The same leaf linted for another mailbox fails on the subject. */
 	x = build_leaf(fx, fx->ec, PROFILE_STRICT);
 	want_msg(profile_check_leaf(x, fx->issuing, "bob@example.com",
-	    PROFILE_STRICT), ERR_PROFILE, "BR 7.1.4.2.3");
+	    PROFILE_STRICT, USAGE_BOTH), ERR_PROFILE, "BR 7.1.4.2.3");
 	X509_free(x);
 }
 
@@ -379,11 +379,63 @@ test_profile__leaf_key_usage(void **state)
 	    "critical,keyEncipherment", "keyUsage bits not allowed");
 	ext_case(fx, fx->rsa, PROFILE_STRICT, NID_key_usage,
 	    "critical,keyAgreement", "for a rsa-2048 key");
-	/* Dual-key mode: one usage alone is fine. */
+	/* One purpose alone is for dual-key certificates only. */
 	ext_case(fx, fx->rsa, PROFILE_STRICT, NID_key_usage,
-	    "critical,digitalSignature", NULL);
+	    "critical,digitalSignature",
+	    "keyUsage does not match a both certificate");
 	ext_case(fx, fx->ec, PROFILE_STRICT, NID_key_usage,
-	    "critical,keyAgreement", NULL);
+	    "critical,keyAgreement",
+	    "keyUsage does not match a both certificate");
+}
+
+/* Dual-key mode: a signing and an encryption certificate, KU each alone. */
+static void
+test_profile__leaf_dual(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		int		 ec;
+		enum cert_usage	 u;
+		uint32_t	 ku;
+	} cases[] = {
+		{ 0, USAGE_SIGN, KU_DIGITAL_SIGNATURE },
+		{ 0, USAGE_ENCRYPT, KU_KEY_ENCIPHERMENT },
+		{ 1, USAGE_SIGN, KU_DIGITAL_SIGNATURE },
+		{ 1, USAGE_ENCRYPT, KU_KEY_AGREEMENT },
+	};
+	struct profile_leaf p;
+	ASN1_INTEGER *serial;
+	X509 *x;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		serial = serial_of("5C4F9E2A7F3DBC663277");
+		memset(&p, 0, sizeof(p));
+		p.email = ALICE;
+		p.profile = PROFILE_STRICT;
+		p.usage = cases[i].u;
+		p.pubkey = cases[i].ec ? fx->ec : fx->rsa;
+		p.issuer = fx->issuing;
+		p.issuer_name = "issuing-1";
+		p.base_url = BASE;
+		p.serial = serial;
+		p.not_before = fx->now;
+		p.not_after = fx->now + 365 * DAY - 1;
+		ok(profile_build_leaf(&x, &p));
+		ASN1_INTEGER_free(serial);
+		ok(profile_check_leaf(x, fx->issuing, ALICE, PROFILE_STRICT,
+		    cases[i].u));
+		/* Signed, OpenSSL's own view of the bits agrees. */
+		assert_true(X509_sign(x, fx->ca_key, EVP_sha384()) > 0);
+		assert_int_equal(X509_get_key_usage(x), cases[i].ku);
+		/* The same certificate is no "both" and no other half. */
+		want_msg(profile_check_leaf(x, fx->issuing, ALICE,
+		    PROFILE_STRICT, USAGE_BOTH), ERR_PROFILE, "does not match");
+		want_msg(profile_check_leaf(x, fx->issuing, ALICE,
+		    PROFILE_STRICT, cases[i].u == USAGE_SIGN ? USAGE_ENCRYPT :
+		    USAGE_SIGN), ERR_PROFILE, "does not match");
+		X509_free(x);
+	}
 }
 
 static void
@@ -692,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_profile__leaf_subject),
 		cmocka_unit_test(test_profile__leaf_san),
 		cmocka_unit_test(test_profile__leaf_key_usage),
+		cmocka_unit_test(test_profile__leaf_dual),
 		cmocka_unit_test(test_profile__leaf_data_encipherment),
 		cmocka_unit_test(test_profile__leaf_eku),
 		cmocka_unit_test(test_profile__leaf_policies),

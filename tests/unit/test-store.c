@@ -190,7 +190,7 @@ test_store__open_twice(void **state)
 	int v;
 
 	ok(store_schema_version(&v, fx->st));
-	assert_int_equal(v, 1);
+	assert_int_equal(v, 2);
 	put_key(fx->st, "k1");
 	store_close(fx->st);
 	fx->st = NULL;
@@ -198,7 +198,7 @@ test_store__open_twice(void **state)
 	/* Migrating an up-to-date store is a no-op that keeps the data. */
 	ok(store_open(&fx->st, fx->cfg));
 	ok(store_schema_version(&v, fx->st));
-	assert_int_equal(v, 1);
+	assert_int_equal(v, 2);
 	ok(store_key_get(&k, fx->st, "k1"));
 	store_key_free(k);
 
@@ -699,6 +699,73 @@ test_store__names(void **state)
 	    "revoked");
 }
 
+static void
+test_store__usage_supersede_release(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_cert c, *got = NULL;
+	struct store_key *k = NULL;
+	int64_t iss = put_cas(fx);
+
+	c = cert_make(iss, "1A", "alice@example.org", fx->now + 100);
+	ok(store_cert_put(fx->st, &c));
+	ok(store_cert_get(&got, fx->st, "1A"));
+	assert_string_equal(got->usage, "both");
+	assert_null(got->superseded_by);
+	assert_int_equal(got->key_released_at, 0);
+	store_cert_free(got);
+
+	put_key(fx->st, "k-sign");
+	c = cert_make(iss, "1B", "alice@example.org", fx->now + 100);
+	c.usage = "sign";
+	c.key_id = "k-sign";
+	ok(store_cert_put(fx->st, &c));
+	c = cert_make(iss, "1C", "alice@example.org", fx->now + 100);
+	c.usage = "signing";
+	want(store_cert_put(fx->st, &c), ERR_INVALID);
+	assert_non_null(strstr(err_msg(), "signing"));
+
+	ok(store_cert_supersede(fx->st, "1a", "1b"));
+	ok(store_cert_get(&got, fx->st, "1A"));
+	assert_string_equal(got->superseded_by, "1B");
+	store_cert_free(got);
+	want(store_cert_supersede(fx->st, "FF", "1B"), ERR_NOTFOUND);
+
+	/* Releasing deletes the key and forgets it on the certificate. */
+	want(store_cert_release_key(fx->st, "1B", "k-other", fx->now),
+	    ERR_NOTFOUND);
+	ok(store_begin(fx->st));
+	ok(store_cert_release_key(fx->st, "1B", "k-sign", fx->now + 7));
+	ok(store_commit(fx->st));
+	ok(store_cert_get(&got, fx->st, "1B"));
+	assert_string_equal(got->usage, "sign");
+	assert_null(got->key_id);
+	assert_int_equal(got->key_released_at, fx->now + 7);
+	store_cert_free(got);
+	want(store_key_get(&k, fx->st, "k-sign"), ERR_NOTFOUND);
+	want(store_cert_release_key(fx->st, "1B", "k-sign", fx->now),
+	    ERR_NOTFOUND);
+}
+
+static void
+test_store__ca_set_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_ca *got = NULL;
+
+	put_cas(fx);
+	ok(store_ca_set_state(fx->st, "issuing-1", STORE_CA_RETIRED));
+	ok(store_ca_get(&got, fx->st, "issuing-1"));
+	assert_int_equal(got->state, STORE_CA_RETIRED);
+	store_ca_free(got);
+	/* A retired issuing CA is never the current one. */
+	want(store_ca_current(&got, fx->st), ERR_NOTFOUND);
+	want(store_ca_set_state(fx->st, "nope", STORE_CA_ACTIVE),
+	    ERR_NOTFOUND);
+	want(store_ca_set_state(fx->st, "root-1", (enum store_ca_state)7),
+	    ERR_INVALID);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -720,6 +787,8 @@ main(void)
 		T(test_store__rollback),
 		T(test_store__crl),
 		T(test_store__foreign_key),
+		T(test_store__usage_supersede_release),
+		T(test_store__ca_set_state),
 		cmocka_unit_test(test_store__names),
 	};
 
