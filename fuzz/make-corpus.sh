@@ -125,3 +125,6 @@ printf '[cert]\nx = 1\n' >"$cnf/section.conf"
 printf '[issue]\ndays = 826\n' >"$cnf/range.conf"
 printf '[ca]\norg = "open\n' >"$cnf/unterminated.conf"
 printf '' >"$cnf/empty.conf"
+
+# serialized stores and trust bundles (the sst and bundle targets)
+sh ./make-sst-corpus.sh

@@ -479,6 +479,45 @@ out:
 	return rc;
 }
 
+int
+ca_issue_pair(struct ca_issued **sign_out, struct ca_issued **enc_out,
+    struct store *st, const struct ca *ca, const struct kek *kek,
+    const struct config *cfg, const struct ca_request *req, int64_t now)
+{
+	struct ca_request sreq = *req, ereq = *req;
+	struct ca_issued *s = NULL, *e = NULL;
+	int rc;
+
+	*sign_out = NULL;
+	*enc_out = NULL;
+	if (req->csr != NULL)
+		return err_set(ERR_INVALID, "dual-key mode makes two keys; a "
+		    "CSR brings only one");
+	sreq.usage = USAGE_SIGN;
+	ereq.usage = USAGE_ENCRYPT;
+	if ((rc = ca_prepare(&s, ca, kek, cfg, &sreq, now)) != 0 ||
+	    (rc = ca_prepare(&e, ca, kek, cfg, &ereq, now)) != 0)
+		goto out;
+	/* One transaction: a user never holds half a pair. */
+	if ((rc = store_begin(st)) != 0)
+		goto out;
+	if ((rc = ca_record(st, ca, &sreq, s)) != 0 ||
+	    (rc = ca_record(st, ca, &ereq, e)) != 0) {
+		store_rollback(st);
+		goto out;
+	}
+	if ((rc = store_commit(st)) != 0)
+		goto out;
+	*sign_out = s;
+	*enc_out = e;
+	s = NULL;
+	e = NULL; /* transferred */
+out:
+	ca_issued_free(s);
+	ca_issued_free(e);
+	return rc;
+}
+
 void
 ca_issued_free(struct ca_issued *iss)
 {

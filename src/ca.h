@@ -103,6 +103,19 @@ int	ca_issue(struct ca_issued **out, struct store *st, const struct ca *ca,
 	    const struct kek *kek, const struct config *cfg,
 	    const struct ca_request *req, int64_t now);
 
+/*
+ * Dual-key mode: a signing (USAGE_SIGN) and an encryption (USAGE_ENCRYPT)
+ * certificate for req, each with a key of its own generated here (req's
+ * usage is ignored), both linted and recorded in one transaction. Both
+ * keys are sealed; the signing key stays only until it is handed out
+ * (store_cert_release_key()). ERR_INVALID if req has a CSR. *sign_out and
+ * *enc_out are the caller's (ca_issued_free()).
+ */
+int	ca_issue_pair(struct ca_issued **sign_out,
+	    struct ca_issued **enc_out, struct store *st, const struct ca *ca,
+	    const struct kek *kek, const struct config *cfg,
+	    const struct ca_request *req, int64_t now);
+
 void	ca_issued_free(struct ca_issued *iss);	/* NULL is a no-op */
 
 /* A fresh serial: 159 bits from the CSPRNG, positive, below 2^159. */

@@ -1,7 +1,8 @@
 /*
- * export.c: certificates, chains and CRLs in PEM (RFC 7468), DER and
- * certs-only PKCS#7 (RFC 2315), and PKCS#12 key bundles (RFC 7292) in the
- * two flavours mail clients import.
+ * export.c: certificates, chains and CRLs in PEM (RFC 7468), DER,
+ * certs-only PKCS#7 (RFC 2315) and Microsoft serialized stores (sst.c),
+ * and PKCS#12 key bundles (RFC 7292) in the two flavours mail clients
+ * import.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +13,23 @@
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "err.h"
 #include "export.h"
+#include "sst.h"
 #include "store.h"
 
 #define P12_ITER	PKCS12_DEFAULT_ITER
+#define P12_SALT_LEN	8	/* as OpenSSL's own PKCS#12 salts */
+#define P12_KDF_V	64	/* SHA-1 block size: RFC 7292 B.2 "v" */
 
 static const char *const format_names[EXPORT__MAX] = {
 	[EXPORT_PEM] = "pem",
 	[EXPORT_DER] = "der",
 	[EXPORT_P7B] = "p7b",
+	[EXPORT_SST] = "sst",
 };
 
 int
@@ -149,6 +155,8 @@ export_certs(unsigned char **out, size_t *outlen, STACK_OF(X509) *certs,
 	*outlen = 0;
 	if (f == EXPORT_P7B)
 		return certs_p7b(out, outlen, certs);
+	if (f == EXPORT_SST)
+		return sst_write(out, outlen, certs);
 	if (f == EXPORT_DER && n != 1)
 		return err_set(ERR_INVALID, "DER holds one certificate, not %d; "
 		    "use pem or p7b, or name one CA", n);
@@ -203,31 +211,194 @@ out:
 	return rc;
 }
 
-int
-export_p12(unsigned char **out, size_t *outlen, X509 *cert, EVP_PKEY *key,
-    STACK_OF(X509) *chain, const char *pass, const char *friendly,
-    int legacy)
+/* 1 if x is one of the first n certificates of items or of chain. */
+static int
+p12_has_cert(X509 *x, const struct export_p12_item *items, size_t nitems,
+    STACK_OF(X509) *chain, int nchain)
 {
+	size_t i;
+	int j;
+
+	for (i = 0; i < nitems; i++)
+		if (X509_cmp(x, items[i].cert) == 0)
+			return 1;
+	for (j = 0; j < nchain; j++)
+		if (X509_cmp(x, sk_X509_value(chain, j)) == 0)
+			return 1;
+	return 0;
+}
+
+/* The attributes that pair a key bag with its certificate bag. */
+static int
+p12_bag_attrs(PKCS12_SAFEBAG *bag, const char *friendly,
+    const unsigned char *id, unsigned int idlen)
+{
+	if (friendly != NULL &&
+	    !PKCS12_add_friendlyname_utf8(bag, friendly, -1))
+		return 0;
+	return PKCS12_add_localkeyid(bag, (unsigned char *)id, (int)idlen);
+}
+
+/*
+ * Add (I_j + B + 1) mod 2^512 to one 64-byte block of the RFC 7292 B.2
+ * KDF input in place; 1 if the result starts with a zero byte.
+ */
+static int
+p12_kdf_step_zero(unsigned char *blk, const unsigned char *b)
+{
+	unsigned int sum, carry = 1;
+	int i;
+
+	for (i = P12_KDF_V - 1; i >= 0; i--) {
+		sum = blk[i] + b[i] + carry;
+		blk[i] = sum & 0xff;
+		carry = sum >> 8;
+	}
+	return blk[0] == 0;
+}
+
+/*
+ * A pbeWithSHAAnd3-KeyTripleDES-CBC salt that GnuPG 2.2 can use with
+ * pass. Its PKCS#12 reader (gpgsm, minip12.c) writes each updated block
+ * of the B.2 KDF without its leading zero bytes, so whenever a block
+ * starts with 0x00 in the second round, which a 24-byte 3DES key needs,
+ * it derives a wrong key and reports a bad passphrase: for about one salt
+ * in 128. Other readers are unaffected; drawing salts until none is hit
+ * costs nothing. out is P12_SALT_LEN bytes.
+ */
+static int
+p12_legacy_salt(unsigned char *out, const char *pass)
+{
+	unsigned char a[SHA_DIGEST_LENGTH], b[P12_KDF_V], blk[P12_KDF_V];
+	size_t plen = strlen(pass), ilen, i, j;
+	int bad;
+
+	/* The password part of I: BMPString and its NUL, repeated. */
+	ilen = ((2 * plen + 2 + P12_KDF_V - 1) / P12_KDF_V) * P12_KDF_V;
+	do {
+		if (RAND_bytes(out, P12_SALT_LEN) != 1)
+			return err_ossl(ERR_CRYPTO, "no random bytes");
+		/* A_1: the first 20 bytes of the key are the first round. */
+		if (!PKCS12_key_gen_utf8(pass, -1, out, P12_SALT_LEN,
+		    PKCS12_KEY_ID, P12_ITER, sizeof(a), a, EVP_sha1()))
+			return err_ossl(ERR_CRYPTO, "cannot derive a key");
+		for (i = 0; i < P12_KDF_V; i++)
+			b[i] = a[i % sizeof(a)];
+		/*
+		 * The salt block, then the password blocks with pass's bytes
+		 * as GnuPG reads them (for ASCII, the BMPString).
+		 */
+		for (i = 0; i < P12_KDF_V; i++)
+			blk[i] = out[i % P12_SALT_LEN];
+		bad = p12_kdf_step_zero(blk, b);
+		for (j = 0; !bad && j < ilen; j += P12_KDF_V) {
+			for (i = 0; i < P12_KDF_V; i++) {
+				size_t k = (j + i) % (2 * plen + 2);
+
+				blk[i] = (k % 2 == 0 || k / 2 >= plen) ? 0 :
+				    (unsigned char)pass[k / 2];
+			}
+			bad = p12_kdf_step_zero(blk, b);
+		}
+	} while (bad);
+	OPENSSL_cleanse(a, sizeof(a));
+	OPENSSL_cleanse(b, sizeof(b));
+	OPENSSL_cleanse(blk, sizeof(blk));
+	return 0;
+}
+
+/* A shrouded key bag for key; salt NULL means a random one. */
+static PKCS12_SAFEBAG *
+p12_key_bag(EVP_PKEY *key, int nid, const char *pass, unsigned char *salt)
+{
+	PKCS8_PRIV_KEY_INFO *p8;
+	PKCS12_SAFEBAG *bag;
+
+	if ((p8 = EVP_PKEY2PKCS8(key)) == NULL)
+		return NULL;
+	bag = PKCS12_SAFEBAG_create_pkcs8_encrypt(nid, pass, -1, salt,
+	    salt != NULL ? P12_SALT_LEN : 0, P12_ITER, p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return bag;
+}
+
+int
+export_p12_multi(unsigned char **out, size_t *outlen,
+    const struct export_p12_item *items, size_t n, STACK_OF(X509) *chain,
+    const char *pass, int legacy)
+{
+	STACK_OF(PKCS12_SAFEBAG) *certbags = NULL, *keybags = NULL;
+	STACK_OF(PKCS7) *safes = NULL;
+	PKCS12_SAFEBAG *bag;
 	PKCS12 *p12 = NULL;
-	unsigned char *der = NULL;
+	PKCS7 *p7 = NULL;
+	X509 *x;
+	unsigned char id[EVP_MAX_MD_SIZE], salt[P12_SALT_LEN], *der = NULL;
+	unsigned int idlen;
+	/* With a cipher NID, OpenSSL 3 writes PBES2 with PBKDF2-HMAC-SHA256. */
 	int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC :
 	    NID_aes_256_cbc;
-	int len, rc = ERR_CRYPTO;
+	int j, len, rc = ERR_CRYPTO;
+	size_t i;
 
 	*out = NULL;
 	*outlen = 0;
-	/*
-	 * With a cipher NID, OpenSSL 3 writes PBES2 with PBKDF2-HMAC-SHA256.
-	 * The MAC is added separately so its digest is ours, not a default.
-	 */
-	if ((p12 = PKCS12_create(pass, friendly, key, cert, chain, nid, nid,
-	    P12_ITER, -1, 0)) == NULL ||
+	if (n == 0)
+		return err_set(ERR_INVALID, "a PKCS#12 needs at least one key");
+	if ((certbags = sk_PKCS12_SAFEBAG_new_null()) == NULL ||
+	    (keybags = sk_PKCS12_SAFEBAG_new_null()) == NULL ||
+	    (safes = sk_PKCS7_new_null()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (X509_check_private_key(items[i].cert, items[i].key) != 1) {
+			rc = err_ossl(ERR_INVALID, "key %zu of the PKCS#12 "
+			    "does not belong to its certificate", i + 1);
+			goto out;
+		}
+		if (legacy && (rc = p12_legacy_salt(salt, pass)) != 0)
+			goto out;
+		rc = ERR_CRYPTO;
+		/*
+		 * The SHA-1 of the certificate is the localKeyID OpenSSL's
+		 * PKCS12_create() and Windows write; importers pair each key
+		 * with its certificate by it when a file holds several.
+		 */
+		if (!X509_digest(items[i].cert, EVP_sha1(), id, &idlen) ||
+		    (bag = PKCS12_add_cert(&certbags, items[i].cert)) == NULL ||
+		    !p12_bag_attrs(bag, items[i].friendly, id, idlen))
+			goto out;
+		if ((bag = p12_key_bag(items[i].key, nid, pass,
+		    legacy ? salt : NULL)) == NULL)
+			goto out;
+		if (!sk_PKCS12_SAFEBAG_push(keybags, bag)) {
+			PKCS12_SAFEBAG_free(bag);
+			goto out;
+		}
+		if (!p12_bag_attrs(bag, items[i].friendly, id, idlen))
+			goto out;
+	}
+	/* Several certificates may share CAs: each goes in once. */
+	for (j = 0; j < sk_X509_num(chain); j++) {
+		x = sk_X509_value(chain, j);
+		if (!p12_has_cert(x, items, n, chain, j) &&
+		    PKCS12_add_cert(&certbags, x) == NULL)
+			goto out;
+	}
+	if (legacy && (rc = p12_legacy_salt(salt, pass)) != 0)
+		goto out;
+	rc = ERR_CRYPTO;
+	if ((p7 = PKCS12_pack_p7encdata(nid, pass, -1, legacy ? salt : NULL,
+	    legacy ? P12_SALT_LEN : 0, P12_ITER, certbags)) == NULL ||
+	    !sk_PKCS7_push(safes, p7))
+		goto out;
+	p7 = NULL; /* transferred */
+	/* The MAC is added separately so its digest is ours, not a default. */
+	if (!PKCS12_add_safe(&safes, keybags, -1, 0, NULL) ||
+	    (p12 = PKCS12_add_safes(safes, 0)) == NULL ||
 	    !PKCS12_set_mac(p12, pass, -1, NULL, 0, P12_ITER,
 	    legacy ? EVP_sha1() : EVP_sha256()) ||
-	    (len = i2d_PKCS12(p12, &der)) <= 0) {
-		rc = err_ossl(ERR_CRYPTO, "cannot build PKCS#12");
+	    (len = i2d_PKCS12(p12, &der)) <= 0)
 		goto out;
-	}
 	if ((*out = malloc((size_t)len)) == NULL) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -236,9 +407,28 @@ export_p12(unsigned char **out, size_t *outlen, X509 *cert, EVP_PKEY *key,
 	*outlen = (size_t)len;
 	rc = 0;
 out:
+	if (rc == ERR_CRYPTO)
+		err_ossl(rc, "cannot build PKCS#12");
 	OPENSSL_free(der);
 	PKCS12_free(p12);
+	PKCS7_free(p7);
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	sk_PKCS12_SAFEBAG_pop_free(keybags, PKCS12_SAFEBAG_free);
+	sk_PKCS12_SAFEBAG_pop_free(certbags, PKCS12_SAFEBAG_free);
 	return rc;
+}
+
+int
+export_p12(unsigned char **out, size_t *outlen, X509 *cert, EVP_PKEY *key,
+    STACK_OF(X509) *chain, const char *pass, const char *friendly,
+    int legacy)
+{
+	struct export_p12_item item;
+
+	item.cert = cert;
+	item.key = key;
+	item.friendly = friendly;
+	return export_p12_multi(out, outlen, &item, 1, chain, pass, legacy);
 }
 
 int

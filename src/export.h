@@ -16,6 +16,7 @@ enum export_format {
 	EXPORT_PEM,
 	EXPORT_DER,
 	EXPORT_P7B,	/* degenerate PKCS#7 SignedData (RFC 2315 certs-only) */
+	EXPORT_SST,	/* Microsoft serialized store (sst.h) */
 	EXPORT__MAX
 };
 
@@ -31,9 +32,9 @@ int	export_format_parse(enum export_format *out, const char *s,
 int	export_chain_certs(STACK_OF(X509) **out, struct store *st);
 
 /*
- * Encode certs: PEM (all, concatenated), P7B (all, DER), or DER, which can
- * hold one certificate only: ERR_INVALID if certs has more. *out is the
- * caller's (free()).
+ * Encode certs: PEM (all, concatenated), P7B (all, DER), SST (all, bare
+ * certificate elements), or DER, which can hold one certificate only:
+ * ERR_INVALID if certs has more. *out is the caller's (free()).
  */
 int	export_certs(unsigned char **out, size_t *outlen,
 	    STACK_OF(X509) *certs, enum export_format f);
@@ -42,13 +43,30 @@ int	export_certs(unsigned char **out, size_t *outlen,
 int	export_crl(unsigned char **out, size_t *outlen,
 	    const unsigned char *der, size_t der_len, enum export_format f);
 
+/* One key and its certificate for export_p12_multi(). Borrowed. */
+struct export_p12_item {
+	X509		*cert;
+	EVP_PKEY	*key;		/* private; must belong to cert */
+	const char	*friendly;	/* of both bags, or NULL */
+};
+
 /*
- * A PKCS#12 with key, cert and chain, protected by pass. Modern:
- * PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC for both bags and a SHA-256 MAC.
- * legacy: pbeWithSHAAnd3-KeyTripleDES-CBC for both bags and a SHA-1 MAC
- * (old Windows, GnuPG 2.2). friendly names the key bag. *out is the
- * caller's.
+ * A PKCS#12 protected by pass with the n keys and certificates of items,
+ * in that order (importers that take one identity take the first), then
+ * every certificate of chain (may be NULL) that is not in it yet, so the
+ * chains of several certificates can simply be concatenated. Each key bag
+ * and its certificate bag carry the same friendlyName and, as localKeyID,
+ * the SHA-1 of the certificate. Modern: PBES2/PBKDF2-HMAC-SHA256/
+ * AES-256-CBC for both the key bags and the certificate safe, and a
+ * SHA-256 MAC. legacy: pbeWithSHAAnd3-KeyTripleDES-CBC for both and a
+ * SHA-1 MAC (old Windows, GnuPG 2.2). ERR_INVALID if n is 0 or a key does
+ * not belong to its certificate. *out is the caller's (free()).
  */
+int	export_p12_multi(unsigned char **out, size_t *outlen,
+	    const struct export_p12_item *items, size_t n,
+	    STACK_OF(X509) *chain, const char *pass, int legacy);
+
+/* export_p12_multi() with the one key and certificate key and cert. */
 int	export_p12(unsigned char **out, size_t *outlen, X509 *cert,
 	    EVP_PKEY *key, STACK_OF(X509) *chain, const char *pass,
 	    const char *friendly, int legacy);

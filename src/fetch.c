@@ -7,6 +7,7 @@
  * ceiling on the body and a deadline for the whole transfer.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,7 +49,8 @@ body_write(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	if (b->len + n + 1 > b->cap) {
 		cap = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
-		if (cap > b->max + 1)
+		/* Never more than the ceiling allows (max + 1 can wrap). */
+		if (b->max < SIZE_MAX && cap > b->max + 1)
 			cap = b->max + 1;
 		if ((p = realloc(b->buf, cap)) == NULL) {
 			b->nomem = 1;
@@ -69,7 +71,8 @@ setup(CURL *h, const char *url, struct body *b, long timeout_s,
 {
 	CURLcode c;
 
-	if ((c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) != CURLE_OK ||
+	if ((c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) !=
+	    CURLE_OK ||
 	    (c = curl_easy_setopt(h, CURLOPT_URL, url)) != CURLE_OK ||
 	    (c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http")) !=
 	    CURLE_OK ||
@@ -82,8 +85,8 @@ setup(CURL *h, const char *url, struct body *b, long timeout_s,
 	    /* Signals for timeouts are not thread-safe. */
 	    (c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
 	    /* Refuses early when the server announces the length. */
-	    (c = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)b->max)) != CURLE_OK ||
+	    (b->max <= INT64_MAX && (c = curl_easy_setopt(h,
+	    CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b->max)) != CURLE_OK) ||
 	    (c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write)) !=
 	    CURLE_OK ||
 	    (c = curl_easy_setopt(h, CURLOPT_WRITEDATA, b)) != CURLE_OK ||

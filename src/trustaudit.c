@@ -20,7 +20,7 @@
 #include "trustaudit.h"
 #include "util/timefmt.h"
 
-#define ANCESTRY_MAX	16	/* longest issuer walk; stops cross-cert loops */
+#define ANCESTRY_MAX	16	/* longest issuer walk (cross-cert loops) */
 
 struct audit {
 	struct trustaudit_report *r;	/* being filled */
@@ -169,11 +169,12 @@ check_key(struct audit *a, int i, X509 *x)
 	EVP_PKEY *pk;
 	int id, bits, min;
 
-	if ((pk = X509_get0_pubkey(x)) == NULL) {
-		ERR_clear_error();
+	ERR_set_mark();
+	pk = X509_get0_pubkey(x);
+	ERR_pop_to_mark();
+	if (pk == NULL)
 		return add(a, TRUSTAUDIT_ERROR, "bad-key", i, x,
 		    "the public key does not decode");
-	}
 	id = EVP_PKEY_get_base_id(pk);
 	bits = EVP_PKEY_get_bits(pk);
 	if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA)
@@ -193,13 +194,14 @@ static int
 check_signature(struct audit *a, int i, X509 *x)
 {
 	const char *code;
-	int mdnid = NID_undef;
+	int mdnid = NID_undef, known;
 
-	if (!X509_get_signature_info(x, &mdnid, NULL, NULL, NULL)) {
-		/* An algorithm OpenSSL does not know is not a weak one. */
-		ERR_clear_error();
+	ERR_set_mark();
+	known = X509_get_signature_info(x, &mdnid, NULL, NULL, NULL);
+	ERR_pop_to_mark();
+	/* An algorithm OpenSSL does not know is not a weak one. */
+	if (!known)
 		return 0;
-	}
 	if (mdnid == NID_sha1)
 		code = "sha1-signature";
 	else if (mdnid == NID_md5 || mdnid == NID_md5_sha1 ||
@@ -312,7 +314,8 @@ check_ours_present(struct audit *a)
 
 	for (k = 0; k < sk_X509_num(a->o->ours); k++) {
 		c = sk_X509_value(a->o->ours, k);
-		for (j = 0, found = 0; !found && j < sk_X509_num(a->bundle); j++)
+		found = 0;
+		for (j = 0; !found && j < sk_X509_num(a->bundle); j++)
 			found = X509_cmp(c, sk_X509_value(a->bundle, j)) == 0;
 		if (!found && (rc = add(a, TRUSTAUDIT_ERROR, "missing-ours", -1,
 		    c, "our CA is not in the bundle: certificates under it "

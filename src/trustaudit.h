@@ -58,9 +58,9 @@ enum trustaudit_severity {
 
 struct trustaudit_finding {
 	enum trustaudit_severity severity;
-	const char	*code;		/* static: "expired", "duplicate", ... */
+	const char	*code;		/* static: "expired", "duplicate"... */
 	int		 index;		/* 0-based in the bundle; -1: none */
-	char		*subject;	/* RFC 2253 subject of the certificate */
+	char		*subject;	/* its subject, RFC 2253 */
 	char		*detail;	/* one line saying what is wrong */
 };
 

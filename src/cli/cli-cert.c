@@ -24,6 +24,7 @@ struct issue_opts {
 	const char	*days;
 	const char	*profile;
 	const char	*csr;
+	const char	*usage;		/* "both" | "dual" */
 };
 
 static int
@@ -39,6 +40,7 @@ issue_handle(void *arg, int c, const char *optarg)
 	case 'd': o->days = optarg; break;
 	case 'p': o->profile = optarg; break;
 	case 'c': o->csr = optarg; break;
+	case 'u': o->usage = optarg; break;
 	}
 	return 0;
 }
@@ -69,13 +71,14 @@ cmd_cert_issue(struct cli_ctx *ctx, int argc, char **argv)
 		{ "days", required_argument, NULL, 'd' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "csr", required_argument, NULL, 'c' },
+		{ "usage", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct issue_opts o;
 	struct ca *ca = NULL;
-	struct ca_issued *iss = NULL;
+	struct ca_issued *iss = NULL, *enc = NULL;
 	char **rest;
-	int nrest, rc;
+	int dual = 0, nrest, rc;
 
 	memset(&o, 0, sizeof(o));
 	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts,
@@ -92,6 +95,17 @@ cmd_cert_issue(struct cli_ctx *ctx, int argc, char **argv)
 	if (o.csr != NULL && o.key != NULL)
 		return err_set(ERR_INVALID, "--key and --csr exclude each "
 		    "other: a CSR brings its own key");
+	if (o.usage != NULL) {
+		if (strcmp(o.usage, "dual") == 0)
+			dual = 1;
+		else if (strcmp(o.usage, "both") != 0)
+			return err_set(ERR_INVALID, "unknown usage \"%s\" (use "
+			    "both or dual)", o.usage);
+	}
+	if (dual && o.csr != NULL)
+		return err_set(ERR_INVALID, "--usage dual and --csr exclude "
+		    "each other: dual-key mode makes two keys, a CSR brings "
+		    "one");
 	/* Check the request's own words before touching the store. */
 	if ((o.key != NULL && (rc = keys_type_parse(&o.req.key, o.key)) != 0) ||
 	    (o.profile != NULL &&
@@ -107,17 +121,34 @@ cmd_cert_issue(struct cli_ctx *ctx, int argc, char **argv)
 		o.req.profile = ctx->cfg->issue_profile;
 	if (o.csr != NULL && (rc = read_csr(&o.req.csr, o.csr)) != 0)
 		goto out;
-	if ((rc = ca_load(&ca, ctx->st, ctx->kek, NULL)) != 0 ||
-	    (rc = ca_issue(&iss, ctx->st, ca, ctx->kek, ctx->cfg, &o.req,
-	    timefmt_now())) != 0)
+	if ((rc = ca_load(&ca, ctx->st, ctx->kek, NULL)) != 0)
+		goto out;
+	if (dual)
+		rc = ca_issue_pair(&iss, &enc, ctx->st, ca, ctx->kek, ctx->cfg,
+		    &o.req, timefmt_now());
+	else
+		rc = ca_issue(&iss, ctx->st, ca, ctx->kek, ctx->cfg, &o.req,
+		    timefmt_now());
+	if (rc != 0)
 		goto out;
 	if (iss->shortened)
 		fprintf(stderr, "mailcert: validity shortened to the end of CA "
 		    "\"%s\"\n", ca->name);
 	printf("%s\n", iss->serial);
+	if (!dual)
+		goto out;
+	printf("%s\n", enc->serial);
+	/* stdout stays two bare serials for scripts; the words go here. */
+	fprintf(stderr, "mailcert: line 1: signing certificate %s (its key "
+	    "is handed out once, then deleted)\n"
+	    "mailcert: line 2: encryption certificate %s (key escrowed)\n"
+	    "mailcert: collect the signing key with: mailcert --dir %s export "
+	    "p12 %s --purpose signing -o FILE\n", iss->serial, enc->serial,
+	    ctx->dir, iss->serial);
 out:
 	X509_REQ_free(o.req.csr);
 	ca_issued_free(iss);
+	ca_issued_free(enc);
 	ca_free(ca);
 	return rc;
 }
@@ -135,7 +166,7 @@ static json_t *
 cert_json(const struct store_cert *c, int64_t now)
 {
 	return json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:o, s:o, s:s, s:s?, "
-	    "s:s?, s:o, s:s?}",
+	    "s:s?, s:o, s:s?, s:s, s:o}",
 	    "serial", c->serial,
 	    "email", c->email,
 	    "given_name", c->given_name,
@@ -148,7 +179,9 @@ cert_json(const struct store_cert *c, int64_t now)
 	    "key", c->key_alg,
 	    "revoked_at", cli_json_time(c->revoked_at),
 	    "reason", c->state == CERT_STATE_REVOKED ?
-	    store_reason_name(c->reason) : NULL);
+	    store_reason_name(c->reason) : NULL,
+	    "usage", c->usage != NULL ? c->usage : "both",
+	    "key_released_at", cli_json_time(c->key_released_at));
 }
 
 struct list_opts {
@@ -231,12 +264,13 @@ cmd_cert_list(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_print_json(arr);
 		goto out;
 	}
-	printf("%-40s %-8s %-20s %-10s %s\n", "SERIAL", "STATUS", "NOT_AFTER",
-	    "CA", "EMAIL");
+	printf("%-40s %-8s %-20s %-10s %-8s %s\n", "SERIAL", "STATUS",
+	    "NOT_AFTER", "CA", "USAGE", "EMAIL");
 	for (i = 0; i < n; i++)
-		printf("%-40s %-8s %-20s %-10s %s\n", v[i]->serial,
+		printf("%-40s %-8s %-20s %-10s %-8s %s\n", v[i]->serial,
 		    cert_status(v[i], f.now), timefmt_utc(na, v[i]->not_after),
-		    v[i]->ca_name ? v[i]->ca_name : "", v[i]->email);
+		    v[i]->ca_name ? v[i]->ca_name : "",
+		    v[i]->usage ? v[i]->usage : "both", v[i]->email);
 out:
 	free(email);
 	store_cert_list_free(v, n);
@@ -284,14 +318,26 @@ cmd_cert_show(struct cli_ctx *ctx, int argc, char **argv)
 	else if (pem)
 		PEM_write_X509(stdout, x);
 	else {
+		char rel[TIMEFMT_LEN];
+
 		printf("serial:     %s\nemail:      %s\nname:       %s %s\n"
-		    "status:     %s\nprofile:    %s\nkey:        %s%s\n"
-		    "ca:         %s\n", c->serial, c->email,
+		    "status:     %s\nprofile:    %s\nusage:      %s\n"
+		    "key:        %s", c->serial, c->email,
 		    c->given_name ? c->given_name : "",
 		    c->surname ? c->surname : "", cert_status(c, now),
-		    c->profile ? c->profile : "", c->key_alg ? c->key_alg : "",
-		    c->key_id ? " (escrowed)" : " (from a CSR, not held)",
-		    c->ca_name ? c->ca_name : "");
+		    c->profile ? c->profile : "",
+		    c->usage ? c->usage : "both", c->key_alg ? c->key_alg : "");
+		if (c->key_id != NULL && c->usage != NULL &&
+		    strcmp(c->usage, "sign") == 0)
+			printf(" (sealed until it is handed out once)\n");
+		else if (c->key_id != NULL)
+			printf(" (escrowed)\n");
+		else if (c->key_released_at != 0)
+			printf(" (handed out %s, not kept)\n",
+			    timefmt_utc(rel, c->key_released_at));
+		else
+			printf(" (from a CSR, not held)\n");
+		printf("ca:         %s\n", c->ca_name ? c->ca_name : "");
 		if (c->state == CERT_STATE_REVOKED) {
 			char at[TIMEFMT_LEN];
 

@@ -1,12 +1,14 @@
 /*
  * cli-inspect.c: `mailcert inspect FILE`, which describes every
- * certificate in a file the certificate reader accepts.
+ * certificate in a file the bundle reader accepts (PEM, DER, PKCS#7,
+ * PKCS#12, SST) and says which format it was.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -17,12 +19,40 @@
 #include "util/file.h"
 #include "util/timefmt.h"
 
+#define PASSWORD_MAX_BYTES	1024
+
 static int
-no_options(void *arg, int c, const char *optarg)
+handle(void *arg, int c, const char *optarg)
 {
-	(void)arg;
-	(void)c;
-	(void)optarg;
+	const char **password_file = arg;
+
+	if (c == 'P')
+		*password_file = optarg;
+	return 0;
+}
+
+/*
+ * The password from the first line of path (newline stripped). *out is
+ * the caller's; it holds *outlen + 1 bytes to wipe.
+ */
+static int
+read_password(char **out, size_t *outlen, const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = file_read(&data, &len, path, PASSWORD_MAX_BYTES)) != 0)
+		return rc;
+	data[strcspn((char *)data, "\r\n")] = '\0';
+	if (data[0] == '\0') {
+		OPENSSL_clear_free(data, len + 1);
+		return err_set(ERR_INVALID, "password file \"%s\" is empty",
+		    path);
+	}
+	*out = (char *)data;
+	*outlen = len;
 	return 0;
 }
 
@@ -56,7 +86,7 @@ thumbprint(char *out, size_t outlen, X509 *x, const EVP_MD *md)
 }
 
 static json_t *
-describe(X509 *x)
+describe(X509 *x, enum certread_format f)
 {
 	char *subj = name_line(X509_get_subject_name(x));
 	char *iss = name_line(X509_get_issuer_name(x));
@@ -69,7 +99,8 @@ describe(X509 *x)
 	BN_free(bn);
 	thumbprint(sha1, sizeof(sha1), x, EVP_sha1());
 	thumbprint(sha256, sizeof(sha256), x, EVP_sha256());
-	o = json_pack("{s:s?, s:s?, s:s?, s:o, s:o, s:s, s:s, s:b}",
+	o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:s, s:s, s:b}",
+	    "format", certread_format_name(f),
 	    "subject", subj, "issuer", iss, "serial", serial,
 	    "not_before", cli_json_time(timefmt_asn1(X509_get0_notBefore(x))),
 	    "not_after", cli_json_time(timefmt_asn1(X509_get0_notAfter(x))),
@@ -84,38 +115,55 @@ int
 cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_OPT_HELP, CLI_OPT_JSON, { NULL, 0, NULL, 0 },
+		CLI_OPT_HELP, CLI_OPT_JSON,
+		{ "password-file", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
 	};
 	STACK_OF(X509) *certs = NULL;
+	enum certread_format f;
 	unsigned char *data = NULL;
+	const char *password_file = NULL;
+	char *pass = NULL, **rest;
 	json_t *arr = NULL, *o;
-	size_t len;
-	char **rest;
-	int nrest, i, rc;
+	size_t len, passlen = 0;
+	int nrest, i, n, rc;
 
-	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts,
-	    no_options, NULL, &rest, &nrest)) != 0 ||
-	    (rc = cli_operands(nrest, 1, "the file")) != 0 ||
-	    (rc = file_read(&data, &len, rest[0], CERTREAD_MAX_BYTES)) != 0 ||
-	    (rc = certread_parse(&certs, data, len, rest[0])) != 0)
+	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts, handle,
+	    &password_file, &rest, &nrest)) != 0 ||
+	    (rc = cli_operands(nrest, 1, "the file")) != 0)
+		goto out;
+	if (password_file != NULL &&
+	    (rc = read_password(&pass, &passlen, password_file)) != 0)
+		goto out;
+	if ((rc = file_read(&data, &len, rest[0], CERTREAD_MAX_BYTES)) != 0 ||
+	    (rc = certread_bundle_format(&certs, &f, data, len, rest[0],
+	    pass)) != 0)
 		goto out;
 	if ((arr = json_array()) == NULL) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < sk_X509_num(certs); i++)
-		json_array_append_new(arr, describe(sk_X509_value(certs, i)));
+	n = sk_X509_num(certs);
+	for (i = 0; i < n; i++) {
+		if ((o = describe(sk_X509_value(certs, i), f)) == NULL ||
+		    json_array_append_new(arr, o) != 0) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
 	if (ctx->json) {
 		rc = cli_print_json(arr);
 		arr = NULL;
 		goto out;
 	}
-	for (i = 0; i < (int)json_array_size(arr); i++) {
+	printf("%s: %s, %d certificate%s\n", rest[0], certread_format_name(f),
+	    n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
 		o = json_array_get(arr, (size_t)i);
-		printf("%scertificate %d\n  subject:    %s\n  issuer:     %s\n"
+		printf("\ncertificate %d\n  subject:    %s\n  issuer:     %s\n"
 		    "  serial:     %s\n  not before: %s\n  not after:  %s\n"
 		    "  SHA-1:      %s\n  SHA-256:    %s\n  CA:         %s\n",
-		    i ? "\n" : "", i + 1,
+		    i + 1,
 		    json_string_value(json_object_get(o, "subject")),
 		    json_string_value(json_object_get(o, "issuer")),
 		    json_string_value(json_object_get(o, "serial")),
@@ -126,6 +174,8 @@ cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		    json_is_true(json_object_get(o, "ca")) ? "yes" : "no");
 	}
 out:
+	if (pass != NULL)
+		OPENSSL_clear_free(pass, passlen + 1);
 	json_decref(arr);
 	sk_X509_pop_free(certs, X509_free);
 	free(data);

@@ -82,6 +82,8 @@ int	cli_operands(int nrest, int n, const char *what);
 int	cmd_init(struct cli_ctx *, int, char **);
 int	cmd_ca_list(struct cli_ctx *, int, char **);
 int	cmd_ca_show(struct cli_ctx *, int, char **);
+int	cmd_ca_status(struct cli_ctx *, int, char **);
+int	cmd_ca_rollover(struct cli_ctx *, int, char **);
 int	cmd_cert_issue(struct cli_ctx *, int, char **);
 int	cmd_cert_list(struct cli_ctx *, int, char **);
 int	cmd_cert_show(struct cli_ctx *, int, char **);
@@ -92,5 +94,7 @@ int	cmd_export_cert(struct cli_ctx *, int, char **);
 int	cmd_export_crl(struct cli_ctx *, int, char **);
 int	cmd_export_p12(struct cli_ctx *, int, char **);
 int	cmd_inspect(struct cli_ctx *, int, char **);
+int	cmd_audit_trust(struct cli_ctx *, int, char **);
+int	cmd_check(struct cli_ctx *, int, char **);
 
 #endif

@@ -22,11 +22,18 @@ static const struct cli_cmd commands[] = {
 	{ "ca", "list", cmd_ca_list, "[--json]", "List the CAs." },
 	{ "ca", "show", cmd_ca_show, "NAME [--pem] [--json]",
 	    "Show one CA certificate." },
+	{ "ca", "status", cmd_ca_status, "[--json]",
+	    "Show each CA's lifetime and how long it signs full-length." },
+	{ "ca", "rollover", cmd_ca_rollover,
+	    "begin [--new-root] | status [--json] | reissue [--batch N] | "
+	    "finish",
+	    "Replace the issuing CA (and root) step by step." },
 	{ "cert", "issue", cmd_cert_issue,
 	    "--email ADDR --given-name G --surname S "
 	    "[--key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384] [--days N] "
-	    "[--profile strict|multipurpose] [--csr FILE]",
-	    "Issue a mailbox certificate; prints its serial." },
+	    "[--profile strict|multipurpose] [--csr FILE] [--usage both|dual]",
+	    "Issue a mailbox certificate; prints its serial (dual: a signing "
+	    "and an encryption certificate, two serials)." },
 	{ "cert", "list", cmd_cert_list,
 	    "[--email ADDR] [--status valid|revoked|expired] [--json]",
 	    "List certificates." },
@@ -39,18 +46,32 @@ static const struct cli_cmd commands[] = {
 	{ "crl", "generate", cmd_crl_generate, "",
 	    "Sign fresh CRLs for every CA." },
 	{ "export", "chain", cmd_export_chain,
-	    "--format pem|der|p7b [--ca NAME] [-o FILE]",
-	    "Write the CA certificates (der: one, the root unless --ca)." },
+	    "--format pem|der|p7b|sst [--ca NAME] [-o FILE] | "
+	    "--format cer-dir [--ca NAME] -o DIR",
+	    "Write the CA certificates (der: one, the root unless --ca; "
+	    "sst: for Exchange Online; cer-dir: one .cer each)." },
 	{ "export", "cert", cmd_export_cert, "SERIAL --format pem|der [-o FILE]",
 	    "Write one certificate." },
 	{ "export", "crl", cmd_export_crl,
 	    "[--ca NAME] --format pem|der [-o FILE]",
 	    "Write the latest CRL of a CA (default: the issuing CA)." },
 	{ "export", "p12", cmd_export_p12,
-	    "SERIAL [--password-file F] [--legacy] [-o FILE]",
-	    "Write certificate, key and chain as PKCS#12." },
-	{ NULL, "inspect", cmd_inspect, "FILE [--json]",
-	    "Print the certificates in a PEM or DER file." },
+	    "SERIAL | --email ADDR [--purpose signing|encryption] [--history] "
+	    "[--password-file F] [--legacy] [-o FILE] "
+	    "[--format intune-csv [--upn UPN]]",
+	    "Write certificate, key and chain as PKCS#12 (--history: every "
+	    "encryption key of the address)." },
+	{ NULL, "inspect", cmd_inspect, "FILE [--password-file F] [--json]",
+	    "Print the certificates in a PEM, DER, PKCS#7, PKCS#12 or SST "
+	    "file." },
+	{ "audit", "trust", cmd_audit_trust,
+	    "FILE [--at DATE] [--warn-days N] [--issued-by-us] "
+	    "[--password-file F] [--json]",
+	    "Audit a trust bundle, one line per finding." },
+	{ NULL, "check", cmd_check,
+	    "CERTFILE --address ADDR [--trust BUNDLE] [--crl FILE|--fetch-crl] "
+	    "[--usage sign|encrypt] [--at DATE] [--json]",
+	    "Would mail clients accept a certificate for an address?" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -399,6 +399,150 @@ test_ca__issue_bad_request_stores_nothing(void **state)
 	assert_int_equal(after, before);
 }
 
+/* The number of certificates in the store. */
+static size_t
+cert_count(struct store *st)
+{
+	struct store_cert_filter f;
+	struct store_cert **list;
+	size_t n;
+
+	memset(&f, 0, sizeof(f));
+	f.state = -1;
+	f.expired = -1;
+	ok(store_cert_list(&list, &n, st, &f));
+	store_cert_list_free(list, n);
+	return n;
+}
+
+/* A stored certificate of a pair: its usage, and a key that opens. */
+static void
+pair_stored(struct tenv *e, const struct ca_issued *iss, const char *usage)
+{
+	struct store_cert *c;
+	struct store_key *k;
+	EVP_PKEY *key;
+
+	ok(store_cert_get(&c, e->st, iss->serial));
+	assert_string_equal(c->usage, usage);
+	assert_non_null(c->key_id);
+	assert_string_equal(c->key_id, iss->key_id);
+	assert_int_equal(c->key_released_at, 0);
+	ok(store_key_get(&k, e->st, c->key_id));
+	ok(keys_unseal(&key, e->kek, k->id, k->sealed, k->sealed_len));
+	assert_int_equal(EVP_PKEY_eq(key, iss->key), 1);
+	EVP_PKEY_free(key);
+	store_key_free(k);
+	store_cert_free(c);
+}
+
+/*
+ * Dual-key mode: two certificates with separate keys, keyUsage exactly
+ * digitalSignature / keyEncipherment (RSA) or keyAgreement (EC), both
+ * linted and stored with their usage.
+ */
+static void
+test_ca__issue_pair(void **state)
+{
+	static const struct {
+		enum key_type	 kt;
+		uint32_t	 enc_ku;
+	} cases[] = {
+		{ KEY_RSA2048, KU_KEY_ENCIPHERMENT },
+		{ KEY_ECP256, KU_KEY_AGREEMENT },
+	};
+	struct fixture *fx = *state;
+	struct tenv *e = fx->e;
+	struct ca_request r;
+	struct ca_issued *s, *c;
+	size_t i, before;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = req_for("dora@example.com", cases[i].kt);
+		r.usage = USAGE_BOTH;	/* ignored by the pair */
+		before = cert_count(e->st);
+		ok(ca_issue_pair(&s, &c, e->st, e->ca, e->kek, e->cfg, &r,
+		    fx->now));
+		assert_int_equal(cert_count(e->st), before + 2);
+		assert_string_not_equal(s->serial, c->serial);
+		assert_int_equal(EVP_PKEY_eq(s->key, c->key), 0);
+		assert_int_equal(X509_get_key_usage(s->cert),
+		    KU_DIGITAL_SIGNATURE);
+		assert_int_equal(X509_get_key_usage(c->cert), cases[i].enc_ku);
+		assert_int_equal(X509_verify(s->cert, e->ca->key), 1);
+		assert_int_equal(X509_verify(c->cert, e->ca->key), 1);
+		assert_int_equal(X509_check_private_key(s->cert, s->key), 1);
+		assert_int_equal(X509_check_private_key(c->cert, c->key), 1);
+		ok(profile_check_leaf(s->cert, e->ca->cert, s->email,
+		    PROFILE_STRICT, USAGE_SIGN));
+		ok(profile_check_leaf(c->cert, e->ca->cert, c->email,
+		    PROFILE_STRICT, USAGE_ENCRYPT));
+		/* Each lint refuses the other half's keyUsage. */
+		want(profile_check_leaf(s->cert, e->ca->cert, s->email,
+		    PROFILE_STRICT, USAGE_ENCRYPT), ERR_PROFILE);
+		assert_int_equal(verify_smime(s->cert, e->ca->cert,
+		    e->root->cert, fx->now + 1), X509_V_OK);
+		pair_stored(e, s, "sign");
+		pair_stored(e, c, "encrypt");
+		ca_issued_free(s);
+		ca_issued_free(c);
+	}
+}
+
+/* The signing key leaves the store when it is handed out. */
+static void
+test_ca__issue_pair_release(void **state)
+{
+	struct fixture *fx = *state;
+	struct tenv *e = fx->e;
+	struct ca_request r = req_for("dora@example.com", KEY_ECP256);
+	struct ca_issued *s, *c;
+	struct store_cert *sc;
+	struct store_key *k;
+
+	ok(ca_issue_pair(&s, &c, e->st, e->ca, e->kek, e->cfg, &r, fx->now));
+	ok(store_begin(e->st));
+	ok(store_cert_release_key(e->st, s->serial, s->key_id, fx->now + 5));
+	ok(store_commit(e->st));
+	ok(store_cert_get(&sc, e->st, s->serial));
+	assert_null(sc->key_id);
+	assert_int_equal(sc->key_released_at, fx->now + 5);
+	store_cert_free(sc);
+	want(store_key_get(&k, e->st, s->key_id), ERR_NOTFOUND);
+	/* The encryption key stays escrowed. */
+	pair_stored(e, c, "encrypt");
+	ca_issued_free(s);
+	ca_issued_free(c);
+}
+
+static void
+test_ca__issue_pair_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct tenv *e = fx->e;
+	struct ca_request r = req_for("dora@example.com", KEY_ECP256);
+	struct ca_issued *s = (struct ca_issued *)1, *c = (struct ca_issued *)1;
+	EVP_PKEY *pk;
+	size_t before = cert_count(e->st);
+
+	ok(keys_generate(&pk, KEY_ECP256));
+	r.csr = make_csr(pk, "dora@example.com");
+	want_msg(ca_issue_pair(&s, &c, e->st, e->ca, e->kek, e->cfg, &r,
+	    fx->now), ERR_INVALID, "a CSR brings only one");
+	assert_null(s);
+	assert_null(c);
+	X509_REQ_free(r.csr);
+	EVP_PKEY_free(pk);
+
+	/* A bad request stores neither half. */
+	r = req_for("dora@", KEY_ECP256);
+	want(ca_issue_pair(&s, &c, e->st, e->ca, e->kek, e->cfg, &r, fx->now),
+	    ERR_INVALID);
+	assert_null(s);
+	assert_null(c);
+	assert_int_equal(cert_count(e->st), before);
+}
+
 static void
 test_ca__serial_new(void **state)
 {
@@ -442,6 +586,9 @@ main(void)
 		cmocka_unit_test(test_ca__from_csr),
 		cmocka_unit_test(test_ca__issue_stores_cert_and_key),
 		cmocka_unit_test(test_ca__issue_bad_request_stores_nothing),
+		cmocka_unit_test(test_ca__issue_pair),
+		cmocka_unit_test(test_ca__issue_pair_release),
+		cmocka_unit_test(test_ca__issue_pair_refused),
 		cmocka_unit_test(test_ca__serial_new),
 	};
 

@@ -1,6 +1,8 @@
 /*
  * test-certread.c: certificates from PEM bundles and DER files, and the
- * message for each way such a file can be wrong.
+ * message for each way such a file can be wrong; and bundles in every
+ * format certread_bundle() tells apart (PEM, DER, PKCS#7 in DER and PEM,
+ * PKCS#12 in the modern and the RC2-40 flavour, SST).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,12 +14,17 @@
 #include <cmocka.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 
 #include "certread.h"
 #include "err.h"
+#include "sst.h"
 
 #define NAME	"certs.pem"
 
@@ -331,6 +338,309 @@ test_certread__too_many(void **state)
 	free(block);
 }
 
+static STACK_OF(X509) *
+bundle_ok(const void *data, size_t len, const char *pass, int want,
+    enum certread_format want_fmt)
+{
+	STACK_OF(X509) *sk = NULL;
+	enum certread_format fmt = CERTREAD_FORMAT__MAX;
+
+	if (certread_bundle_format(&sk, &fmt, data, len, NAME, pass) != 0)
+		fail_msg("certread_bundle_format: %s", err_msg());
+	assert_non_null(sk);
+	assert_int_equal(sk_X509_num(sk), want);
+	if (fmt != want_fmt)
+		fail_msg("format %s, want %s", certread_format_name(fmt),
+		    certread_format_name(want_fmt));
+	return sk;
+}
+
+static void
+bundle_bad(const void *data, size_t len, const char *pass, const char *msg)
+{
+	STACK_OF(X509) *sk = (STACK_OF(X509) *)&sk;
+
+	err_clear();
+	assert_int_equal(certread_bundle(&sk, data, len, NAME, pass),
+	    ERR_INVALID);
+	assert_null(sk);
+	if (strstr(err_msg(), msg) == NULL)
+		fail_msg("message \"%s\" lacks \"%s\"", err_msg(), msg);
+	if (strstr(err_msg(), "\"" NAME "\"") == NULL)
+		fail_msg("message \"%s\" does not name the file", err_msg());
+}
+
+/* The fixture's certificates from..to-1, in order. */
+static STACK_OF(X509) *
+certs_of(struct fixture *f, int from, int to)
+{
+	STACK_OF(X509) *sk;
+	int i;
+
+	assert_non_null(sk = sk_X509_new_null());
+	for (i = from; i < to; i++)
+		assert_true(sk_X509_push(sk, f->cert[i]) > 0);
+	return sk;
+}
+
+/* Certs-only SignedData holding the fixture's certificates from..to-1. */
+static PKCS7 *
+make_p7(struct fixture *f, int from, int to)
+{
+	PKCS7 *p7;
+	int i;
+
+	assert_non_null(p7 = PKCS7_new());
+	assert_true(PKCS7_set_type(p7, NID_pkcs7_signed));
+	assert_true(PKCS7_content_new(p7, NID_pkcs7_data));
+	for (i = from; i < to; i++)
+		assert_true(PKCS7_add_certificate(p7, f->cert[i]));
+	return p7;
+}
+
+static unsigned char *
+p7_der(PKCS7 *p7, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n;
+
+	assert_true((n = i2d_PKCS7(p7, &der)) > 0);
+	*len = (size_t)n;
+	PKCS7_free(p7);
+	return der;
+}
+
+/* Every certificate of sk is among the fixture's, each once. */
+static void
+assert_same_set(struct fixture *f, STACK_OF(X509) *sk)
+{
+	int i, j, seen[3] = { 0, 0, 0 };
+
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		for (j = 0; j < 3; j++)
+			if (X509_cmp(sk_X509_value(sk, i), f->cert[j]) == 0)
+				break;
+		assert_true(j < 3);
+		assert_int_equal(seen[j]++, 0);
+	}
+}
+
+static void
+test_certread__bundle_pem_der(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509) *sk;
+	unsigned char *der = NULL;
+	BIO *bio;
+	char *pem;
+	size_t len;
+	int n;
+
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	BIO_puts(bio, "0 leading text that starts like DER\n");
+	write_cert(bio, f->cert[0], "CERTIFICATE");
+	write_cert(bio, f->cert[1], "CERTIFICATE");
+	pem = drain(bio, &len);
+	sk = bundle_ok(pem, len, NULL, 2, CERTREAD_FORMAT_PEM);
+	assert_int_equal(X509_cmp(sk_X509_value(sk, 1), f->cert[1]), 0);
+	free_certs(sk);
+	free(pem);
+
+	assert_true((n = i2d_X509(f->cert[2], &der)) > 0);
+	sk = bundle_ok(der, (size_t)n, NULL, 1, CERTREAD_FORMAT_DER);
+	assert_int_equal(X509_cmp(sk_X509_value(sk, 0), f->cert[2]), 0);
+	free_certs(sk);
+	OPENSSL_free(der);
+}
+
+static void
+test_certread__bundle_sst(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509) *in = certs_of(f, 0, 3), *sk;
+	unsigned char *sst;
+	size_t len;
+	int i;
+
+	assert_int_equal(sst_write(&sst, &len, in), 0);
+	sk = bundle_ok(sst, len, NULL, 3, CERTREAD_FORMAT_SST);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(X509_cmp(sk_X509_value(sk, i), f->cert[i]),
+		    0);
+	free_certs(sk);
+	/* the store's own messages come through */
+	bundle_bad(sst, len - 1, NULL, "truncated SST element header");
+	free(sst);
+	sk_X509_free(in);
+}
+
+static void
+test_certread__bundle_pkcs7(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509) *sk;
+	PKCS7 *data;
+	unsigned char *der, *more;
+	BIO *bio;
+	char *pem;
+	size_t len;
+
+	der = p7_der(make_p7(f, 0, 3), &len);
+	sk = bundle_ok(der, len, NULL, 3, CERTREAD_FORMAT_PKCS7);
+	assert_same_set(f, sk);
+	free_certs(sk);
+
+	/* the PEM form, and one mixed with a plain CERTIFICATE block */
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	assert_true(PEM_write_bio(bio, PEM_STRING_PKCS7, "", der,
+	    (long)len) > 0);
+	pem = drain(bio, &len);
+	sk = bundle_ok(pem, len, NULL, 3, CERTREAD_FORMAT_PKCS7_PEM);
+	assert_same_set(f, sk);
+	free_certs(sk);
+	/* certread_parse() reads certificates only, as before */
+	parse_bad(pem, len, "\"" NAME "\" holds no certificate (1 other PEM "
+	    "block)");
+	free(pem);
+	OPENSSL_free(der);
+
+	der = p7_der(make_p7(f, 0, 2), &len);
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	assert_true(PEM_write_bio(bio, "PKCS #7 SIGNED DATA", "", der,
+	    (long)len) > 0);
+	OPENSSL_free(der);
+	write_cert(bio, f->cert[2], "CERTIFICATE");
+	pem = drain(bio, &len);
+	sk = bundle_ok(pem, len, NULL, 3, CERTREAD_FORMAT_PKCS7_PEM);
+	assert_same_set(f, sk);
+	free_certs(sk);
+	free(pem);
+
+	/* broken: cut short, trailing bytes, no certificates, not signed */
+	der = p7_der(make_p7(f, 0, 2), &len);
+	bundle_bad(der, len - 20, NULL, "\"" NAME "\": DER PKCS#7 does not "
+	    "decode");
+	assert_non_null(more = malloc(len + 3));
+	memcpy(more, der, len);
+	memcpy(more + len, "abc", 3);
+	bundle_bad(more, len + 3, NULL, "\"" NAME "\" has 3 bytes of trailing "
+	    "data after the PKCS#7");
+	free(more);
+	OPENSSL_free(der);
+	der = p7_der(make_p7(f, 0, 0), &len);
+	bundle_bad(der, len, NULL, "\"" NAME "\": the PKCS#7 holds no "
+	    "certificate");
+	OPENSSL_free(der);
+	assert_non_null(data = PKCS7_new());
+	assert_true(PKCS7_set_type(data, NID_pkcs7_data));
+	der = p7_der(data, &len);
+	bundle_bad(der, len, NULL, "\"" NAME "\": the PKCS#7 is no "
+	    "SignedData");
+	OPENSSL_free(der);
+}
+
+static unsigned char *
+p12_der(PKCS12 *p12, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(p12);
+	assert_true((n = i2d_PKCS12(p12, &der)) > 0);
+	*len = (size_t)n;
+	PKCS12_free(p12);
+	return der;
+}
+
+static void
+test_certread__bundle_pkcs12(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509) *ca = certs_of(f, 1, 3), *sk;
+	unsigned char *der, *more;
+	size_t len;
+
+	der = p12_der(PKCS12_create("pw", "cert 0", f->key, f->cert[0], ca,
+	    0, 0, 0, 0, 0), &len);
+	sk = bundle_ok(der, len, "pw", 3, CERTREAD_FORMAT_PKCS12);
+	/* the certificate that goes with the key comes first */
+	assert_int_equal(X509_cmp(sk_X509_value(sk, 0), f->cert[0]), 0);
+	assert_same_set(f, sk);
+	free_certs(sk);
+	bundle_bad(der, len, NULL, "\"" NAME "\" is PKCS#12 and needs "
+	    "--password-file");
+	bundle_bad(der, len, "wrong", "\"" NAME "\": wrong password");
+	bundle_bad(der, len - 30, "pw", "\"" NAME "\": PKCS#12 does not "
+	    "decode");
+	assert_non_null(more = malloc(len + 1));
+	memcpy(more, der, len);
+	more[len] = 0;
+	bundle_bad(more, len + 1, "pw", "\"" NAME "\" has 1 bytes of trailing "
+	    "data after the PKCS#12");
+	free(more);
+	OPENSSL_free(der);
+	sk_X509_free(ca);
+}
+
+/*
+ * RC2-40 certificate bags, as older Windows writes: read with the legacy
+ * provider, which must stay out of the process-wide default afterwards.
+ */
+static void
+test_certread__bundle_pkcs12_legacy(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509) *ca = certs_of(f, 1, 2), *sk;
+	OSSL_LIB_CTX *lctx;
+	OSSL_PROVIDER *dflt, *legacy;
+	EVP_CIPHER *rc2;
+	unsigned char *der;
+	size_t len;
+
+	assert_non_null(lctx = OSSL_LIB_CTX_new());
+	assert_non_null(dflt = OSSL_PROVIDER_load(lctx, "default"));
+	if ((legacy = OSSL_PROVIDER_load(lctx, "legacy")) == NULL) {
+		OSSL_PROVIDER_unload(dflt);
+		OSSL_LIB_CTX_free(lctx);
+		sk_X509_free(ca);
+		skip();
+	}
+	der = p12_der(PKCS12_create_ex("pw", "cert 0", f->key, f->cert[0], ca,
+	    NID_pbe_WithSHA1And40BitRC2_CBC,
+	    NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0, 0, 0, lctx, NULL),
+	    &len);
+	OSSL_PROVIDER_unload(legacy);
+	OSSL_PROVIDER_unload(dflt);
+	OSSL_LIB_CTX_free(lctx);
+	sk = bundle_ok(der, len, "pw", 2, CERTREAD_FORMAT_PKCS12);
+	assert_int_equal(X509_cmp(sk_X509_value(sk, 0), f->cert[0]), 0);
+	assert_int_equal(X509_cmp(sk_X509_value(sk, 1), f->cert[1]), 0);
+	free_certs(sk);
+	rc2 = EVP_CIPHER_fetch(NULL, "RC2-40-CBC", NULL);
+	assert_null(rc2);
+	ERR_clear_error();
+	OPENSSL_free(der);
+	sk_X509_free(ca);
+}
+
+static void
+test_certread__bundle_bad(void **state)
+{
+	(void)state;
+	bundle_bad("", 0, NULL, "\"" NAME "\" is empty");
+	bundle_bad("hello\n", 6, NULL, "\"" NAME "\" holds no certificate "
+	    "(not PEM, DER, PKCS#7, PKCS#12 or SST)");
+	/* a ContentInfo of an unknown type with no content decodes */
+	bundle_bad("\x30\x03\x06\x01\x01", 5, NULL, "the PKCS#7 is no "
+	    "SignedData");
+	bundle_bad("\x30\x05\x06\x01\x01", 5, NULL, "DER PKCS#7 does not "
+	    "decode");
+	bundle_bad("\x30\x03\x02\x01\x03", 5, NULL, "PKCS#12 does not "
+	    "decode");
+	bundle_bad("\x30\x03\x30\x01\x01", 5, NULL, "is neither PEM nor a "
+	    "DER certificate");
+}
+
 int
 main(void)
 {
@@ -345,6 +655,12 @@ main(void)
 		cmocka_unit_test(test_certread__trailing_in_block),
 		cmocka_unit_test(test_certread__malformed_pem),
 		cmocka_unit_test(test_certread__too_many),
+		cmocka_unit_test(test_certread__bundle_pem_der),
+		cmocka_unit_test(test_certread__bundle_sst),
+		cmocka_unit_test(test_certread__bundle_pkcs7),
+		cmocka_unit_test(test_certread__bundle_pkcs12),
+		cmocka_unit_test(test_certread__bundle_pkcs12_legacy),
+		cmocka_unit_test(test_certread__bundle_bad),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
