@@ -68,7 +68,7 @@ bio_take(unsigned char **out, size_t *outlen, BIO *b)
 }
 
 int
-export_chain_certs(STACK_OF(X509) **out, struct store *st)
+export_chain_certs(STACK_OF(X509) **out, struct store *st, int64_t now)
 {
 	struct store_ca **cas = NULL;
 	STACK_OF(X509) *sk = NULL;
@@ -87,7 +87,7 @@ export_chain_certs(STACK_OF(X509) **out, struct store *st)
 	/* Issuing CAs newest first, then the roots: leaf-to-anchor order. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = n; i-- > 0;) {
-			if (cas[i]->state == STORE_CA_RETIRED ||
+			if (cas[i]->not_after < now ||
 			    (cas[i]->role == STORE_CA_ROOT) != pass)
 				continue;
 			p = cas[i]->der;
@@ -100,8 +100,12 @@ export_chain_certs(STACK_OF(X509) **out, struct store *st)
 			}
 		}
 	}
-	if (sk_X509_num(sk) == 0) {
+	if (n == 0) {
 		rc = err_set(ERR_UNINIT, "the store holds no CA");
+		goto out;
+	}
+	if (sk_X509_num(sk) == 0) {
+		rc = err_set(ERR_EXISTS, "every CA in the store has expired");
 		goto out;
 	}
 	*out = sk;

@@ -6,6 +6,7 @@
 #define MAILCERT_EXPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/types.h>
 #include <openssl/x509.h>
@@ -26,10 +27,14 @@ int	export_format_parse(enum export_format *out, const char *s,
 #define EXPORT_ALLOW(f)	(1u << (f))
 
 /*
- * The CA certificates that are not retired, issuing CAs first and roots
- * last. *out is the caller's (sk_X509_pop_free).
+ * The CA certificates still valid at time now, issuing CAs (newest first)
+ * then roots. Retired CAs are included until they expire: they sign
+ * nothing new, but mail signed under them before a rollover must still
+ * verify against the bundle (Exchange Online checks against its SST).
+ * *out is the caller's (sk_X509_pop_free).
  */
-int	export_chain_certs(STACK_OF(X509) **out, struct store *st);
+int	export_chain_certs(STACK_OF(X509) **out, struct store *st,
+	    int64_t now);
 
 /*
  * Encode certs: PEM (all, concatenated), P7B (all, DER), SST (all, bare

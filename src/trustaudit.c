@@ -19,6 +19,7 @@
 #include "err.h"
 #include "trustaudit.h"
 #include "util/timefmt.h"
+#include "util/x509text.h"
 
 #define ANCESTRY_MAX	16	/* longest issuer walk (cross-cert loops) */
 
@@ -40,23 +41,6 @@ const char *
 trustaudit_severity_name(enum trustaudit_severity s)
 {
 	return s < TRUSTAUDIT__MAX ? severity_names[s] : "unknown";
-}
-
-/* The RFC 2253 form of n, or NULL for lack of memory. Caller frees. */
-static char *
-name_line(const X509_NAME *n)
-{
-	BIO *b;
-	char *p, *s = NULL;
-	long len;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 &
-	    ~ASN1_STRFLGS_ESC_MSB) >= 0 && (len = BIO_get_mem_data(b, &p)) >= 0)
-		s = strndup(p, (size_t)len);
-	BIO_free(b);
-	return s;
 }
 
 static int
@@ -90,7 +74,7 @@ add(struct audit *a, enum trustaudit_severity sev, const char *code,
 	f->severity = sev;
 	f->code = code;
 	f->index = index;
-	if ((f->subject = name_line(X509_get_subject_name(x))) == NULL ||
+	if ((f->subject = x509text_name(X509_get_subject_name(x))) == NULL ||
 	    (f->detail = strdup(buf)) == NULL) {
 		free(f->subject);
 		return err_set(ERR_NOMEM, "out of memory");
@@ -290,7 +274,7 @@ check_links(struct audit *a, int i, X509 *x)
 		/* A leaf's missing issuer adds nothing to "not-a-ca". */
 		if (X509_check_ca(x) == 0 || has_issuer(a, i, x))
 			return 0;
-		if ((iss = name_line(X509_get_issuer_name(x))) == NULL)
+		if ((iss = x509text_name(X509_get_issuer_name(x))) == NULL)
 			return err_set(ERR_NOMEM, "out of memory");
 		rc = add(a, TRUSTAUDIT_ERROR, "missing-issuer", i, x,
 		    "its issuer \"%s\" is not in the bundle", iss);

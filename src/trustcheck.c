@@ -25,6 +25,7 @@
 #include "fetch.h"
 #include "trustcheck.h"
 #include "util/timefmt.h"
+#include "util/x509text.h"
 
 #define REASON_MAX	1024	/* one check's reason, truncated beyond */
 #define CRL_MAX_COUNT	1000	/* CRLs in one file or response */
@@ -86,30 +87,13 @@ sep(const char *buf)
 	return buf[0] != '\0' ? "; " : "";
 }
 
-/* The RFC 2253 form of n (control characters escaped), or NULL. */
-static char *
-name_line(const X509_NAME *n)
-{
-	BIO *b;
-	char *p, *s = NULL;
-	long len;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 &
-	    ~ASN1_STRFLGS_ESC_MSB) >= 0 && (len = BIO_get_mem_data(b, &p)) >= 0)
-		s = strndup(p, (size_t)len);
-	BIO_free(b);
-	return s;
-}
-
 /* Append "subject of x" in quotes; ERR_NOMEM if it cannot be made. */
 static int
 cat_name(char *buf, size_t size, const X509_NAME *n)
 {
 	char *s;
 
-	if ((s = name_line(n)) == NULL)
+	if ((s = x509text_name(n)) == NULL)
 		return err_set(ERR_NOMEM, "out of memory");
 	cat(buf, size, "\"%s\"", s);
 	free(s);

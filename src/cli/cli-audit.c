@@ -17,7 +17,6 @@
 #include "util/file.h"
 #include "util/timefmt.h"
 
-#define PASSWORD_MAX_BYTES	1024
 #define WARN_DAYS_MAX		3650
 
 struct audit_opts {
@@ -38,27 +37,6 @@ handle(void *arg, int c, const char *optarg)
 	case 'P': o->password_file = optarg; break;
 	case 'U': o->issued_by_us = 1; break;
 	}
-	return 0;
-}
-
-/* The password from the first line of path (newline stripped). */
-static int
-read_password(char **out, const char *path)
-{
-	unsigned char *data = NULL;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	if ((rc = file_read(&data, &len, path, PASSWORD_MAX_BYTES)) != 0)
-		return rc;
-	data[strcspn((char *)data, "\r\n")] = '\0';
-	if (data[0] == '\0') {
-		OPENSSL_clear_free(data, len);
-		return err_set(ERR_INVALID, "password file \"%s\" is empty",
-		    path);
-	}
-	*out = (char *)data;
 	return 0;
 }
 
@@ -152,13 +130,13 @@ cmd_audit_trust(struct cli_ctx *ctx, int argc, char **argv)
 	    (o.warn_days != NULL && (rc = cli_parse_int(&ao.warn_days,
 	    o.warn_days, "--warn-days", 0, WARN_DAYS_MAX)) != 0) ||
 	    (o.password_file != NULL &&
-	    (rc = read_password(&pass, o.password_file)) != 0) ||
+	    (rc = cli_read_password(&pass, o.password_file)) != 0) ||
 	    (rc = file_read(&data, &len, rest[0], CERTREAD_MAX_BYTES)) != 0 ||
 	    (rc = certread_bundle(&certs, data, len, rest[0], pass)) != 0)
 		goto out;
 	if (o.issued_by_us) {
 		if ((rc = cli_open(ctx)) != 0 ||
-		    (rc = export_chain_certs(&ours, ctx->st)) != 0)
+		    (rc = export_chain_certs(&ours, ctx->st, ao.at)) != 0)
 			goto out;
 		ao.ours = ours;
 	}
@@ -181,6 +159,6 @@ out:
 	sk_X509_pop_free(ours, X509_free);
 	free(data);
 	if (pass != NULL)
-		OPENSSL_clear_free(pass, strlen(pass));
+		cli_password_free(pass);
 	return rc;
 }

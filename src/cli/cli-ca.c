@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "store.h"
 #include "util/timefmt.h"
+#include "util/x509text.h"
 
 static int
 handle_pem(void *arg, int c, const char *optarg)
@@ -22,24 +23,6 @@ handle_pem(void *arg, int c, const char *optarg)
 	if (c == 'P')
 		*(int *)arg = 1;
 	return 0;
-}
-
-/* The subject one-line, RFC 2253 style with UTF-8 kept. Caller frees. */
-static char *
-subject_line(X509 *x)
-{
-	BIO *b;
-	char *p, *s = NULL;
-	long n;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
-	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_get_mem_data(b, &p)) >= 0)
-		s = strndup(p, (size_t)n);
-	BIO_free(b);
-	return s;
 }
 
 static X509 *
@@ -53,7 +36,7 @@ ca_cert(const struct store_ca *ca)
 static json_t *
 ca_json(const struct store_ca *ca, X509 *x)
 {
-	char *subj = subject_line(x);
+	char *subj = x509text_name(X509_get_subject_name(x));
 	enum key_type kt;
 	json_t *o;
 
@@ -107,7 +90,7 @@ cmd_ca_list(struct cli_ctx *ctx, int argc, char **argv)
 		if (ctx->json)
 			json_array_append_new(arr, ca_json(cas[i], x));
 		else {
-			subj = subject_line(x);
+			subj = x509text_name(X509_get_subject_name(x));
 			printf("%-12s %-8s %-8s %-20s %s\n", cas[i]->name,
 			    cas[i]->role == STORE_CA_ROOT ? "root" : "issuing",
 			    cas[i]->state == STORE_CA_ACTIVE ? "active" :

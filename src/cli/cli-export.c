@@ -16,6 +16,7 @@
 #include "export.h"
 #include "keys.h"
 #include "store.h"
+#include "util/timefmt.h"
 #include "util/file.h"
 
 struct export_opts {
@@ -281,7 +282,8 @@ cmd_export_chain(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		x = NULL; /* transferred */
-	} else if ((rc = export_chain_certs(&certs, ctx->st)) != 0)
+	} else if ((rc = export_chain_certs(&certs, ctx->st,
+	    timefmt_now())) != 0)
 		goto out;
 	if (cer_dir) {
 		rc = write_cer_dir(o.output, certs);

@@ -18,8 +18,8 @@
 #include "err.h"
 #include "util/file.h"
 #include "util/timefmt.h"
+#include "util/x509text.h"
 
-#define PASSWORD_MAX_BYTES	1024
 
 static int
 handle(void *arg, int c, const char *optarg)
@@ -29,47 +29,6 @@ handle(void *arg, int c, const char *optarg)
 	if (c == 'P')
 		*password_file = optarg;
 	return 0;
-}
-
-/*
- * The password from the first line of path (newline stripped). *out is
- * the caller's; it holds *outlen + 1 bytes to wipe.
- */
-static int
-read_password(char **out, size_t *outlen, const char *path)
-{
-	unsigned char *data = NULL;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	if ((rc = file_read(&data, &len, path, PASSWORD_MAX_BYTES)) != 0)
-		return rc;
-	data[strcspn((char *)data, "\r\n")] = '\0';
-	if (data[0] == '\0') {
-		OPENSSL_clear_free(data, len + 1);
-		return err_set(ERR_INVALID, "password file \"%s\" is empty",
-		    path);
-	}
-	*out = (char *)data;
-	*outlen = len;
-	return 0;
-}
-
-static char *
-name_line(const X509_NAME *n)
-{
-	BIO *b;
-	char *p, *s = NULL;
-	long len;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 &
-	    ~ASN1_STRFLGS_ESC_MSB) >= 0 && (len = BIO_get_mem_data(b, &p)) >= 0)
-		s = strndup(p, (size_t)len);
-	BIO_free(b);
-	return s;
 }
 
 static void
@@ -88,8 +47,8 @@ thumbprint(char *out, size_t outlen, X509 *x, const EVP_MD *md)
 static json_t *
 describe(X509 *x, enum certread_format f)
 {
-	char *subj = name_line(X509_get_subject_name(x));
-	char *iss = name_line(X509_get_issuer_name(x));
+	char *subj = x509text_name(X509_get_subject_name(x));
+	char *iss = x509text_name(X509_get_issuer_name(x));
 	char sha1[41], sha256[65], *serial = NULL;
 	BIGNUM *bn;
 	json_t *o;
@@ -125,7 +84,7 @@ cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	const char *password_file = NULL;
 	char *pass = NULL, **rest;
 	json_t *arr = NULL, *o;
-	size_t len, passlen = 0;
+	size_t len;
 	int nrest, i, n, rc;
 
 	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts, handle,
@@ -133,7 +92,7 @@ cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 	    (rc = cli_operands(nrest, 1, "the file")) != 0)
 		goto out;
 	if (password_file != NULL &&
-	    (rc = read_password(&pass, &passlen, password_file)) != 0)
+	    (rc = cli_read_password(&pass, password_file)) != 0)
 		goto out;
 	if ((rc = file_read(&data, &len, rest[0], CERTREAD_MAX_BYTES)) != 0 ||
 	    (rc = certread_bundle_format(&certs, &f, data, len, rest[0],
@@ -174,8 +133,7 @@ cmd_inspect(struct cli_ctx *ctx, int argc, char **argv)
 		    json_is_true(json_object_get(o, "ca")) ? "yes" : "no");
 	}
 out:
-	if (pass != NULL)
-		OPENSSL_clear_free(pass, passlen + 1);
+	cli_password_free(pass);
 	json_decref(arr);
 	sk_X509_pop_free(certs, X509_free);
 	free(data);

@@ -27,7 +27,6 @@
 #include "util/file.h"
 #include "util/timefmt.h"
 
-#define PASSWORD_MAX_BYTES	1024
 #define UPN_MAX_BYTES		256
 #define FRIENDLY_MAX		320	/* address, purpose, date */
 
@@ -165,28 +164,6 @@ load_cert(X509 **out, const struct store_cert *c)
 	if ((*out = d2i_X509(NULL, &p, (long)c->der_len)) == NULL)
 		return err_ossl(ERR_STORE, "stored certificate %s does not "
 		    "decode", c->serial);
-	return 0;
-}
-
-/* The password from the first line of path (newline stripped). */
-static int
-read_password(char **out, const char *path)
-{
-	unsigned char *data = NULL;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	if ((rc = file_read(&data, &len, path, PASSWORD_MAX_BYTES)) != 0)
-		return rc;
-	data[strcspn((char *)data, "\r\n")] = '\0';
-	if (data[0] == '\0') {
-		OPENSSL_cleanse(data, len);
-		free(data);
-		return err_set(ERR_INVALID, "password file \"%s\" is empty",
-		    path);
-	}
-	*out = (char *)data;
 	return 0;
 }
 
@@ -399,7 +376,7 @@ cmd_export_p12(struct cli_ctx *ctx, int argc, char **argv)
 	if (o.email != NULL && (rc = mailbox_normalize(&email, o.email)) != 0)
 		return rc;
 	if (o.password_file != NULL &&
-	    (rc = read_password(&pass, o.password_file)) != 0)
+	    (rc = cli_read_password(&pass, o.password_file)) != 0)
 		goto out;
 	if ((rc = cli_open(ctx)) != 0)
 		goto out;
@@ -536,10 +513,7 @@ out:
 	}
 	free(ents);
 	free(items);
-	if (pass != NULL) {
-		OPENSSL_cleanse(pass, strlen(pass));
-		free(pass);
-	}
+	cli_password_free(pass);
 	if (data != NULL) {
 		OPENSSL_cleanse(data, len);
 		free(data);

@@ -69,6 +69,16 @@ int	cli_output(const char *path, const void *data, size_t len, int binary,
 int	cli_parse_int(int *out, const char *s, const char *what, int min,
 	    int max);
 
+#define CLI_PASSWORD_MAX	1024	/* bytes in a --password-file */
+
+/*
+ * The password on the first line of path (line end stripped). ERR_INVALID
+ * if it is empty. *out is the caller's: release it with
+ * cli_password_free(), which wipes it.
+ */
+int	cli_read_password(char **out, const char *path);
+void	cli_password_free(char *pass);		/* NULL is a no-op */
+
 /* Print v as JSON on stdout and release it. */
 int	cli_print_json(json_t *v);
 

@@ -49,7 +49,8 @@ setup(void **state)
 	fx->e = tenv_new(1);
 	if (ca_issue(&iss, fx->e->st, fx->e->ca, fx->e->kek, fx->e->cfg, &r,
 	    timefmt_asn1(X509_get0_notBefore(fx->e->ca->cert)) + 60) != 0 ||
-	    export_chain_certs(&fx->chain, fx->e->st) != 0)
+	    export_chain_certs(&fx->chain, fx->e->st,
+	    timefmt_asn1(X509_get0_notBefore(fx->e->ca->cert)) + 60) != 0)
 		return -1;
 	fx->leaf = iss->cert;
 	fx->key = iss->key;
@@ -786,9 +787,30 @@ test_export__chain_empty_store(void **state)
 	STACK_OF(X509) *sk = (STACK_OF(X509) *)1;
 
 	(void)state;
-	want_msg(export_chain_certs(&sk, e->st), ERR_UNINIT, "holds no CA");
+	want_msg(export_chain_certs(&sk, e->st, 0), ERR_UNINIT, "holds no CA");
 	assert_null(sk);
 	tenv_free(e);
+}
+
+/* A CA that has expired leaves the bundle; one with life left stays. */
+static void
+test_export__chain_drops_expired(void **state)
+{
+	struct fixture *fx = *state;
+	STACK_OF(X509) *sk = NULL;
+	int64_t ca_end = timefmt_asn1(X509_get0_notAfter(fx->e->ca->cert));
+	int64_t root_end = timefmt_asn1(X509_get0_notAfter(fx->e->root->cert));
+
+	ok(export_chain_certs(&sk, fx->e->st, ca_end));
+	assert_int_equal(sk_X509_num(sk), 2);
+	sk_X509_pop_free(sk, X509_free);
+	ok(export_chain_certs(&sk, fx->e->st, ca_end + 1));
+	assert_int_equal(sk_X509_num(sk), 1);
+	assert_int_equal(X509_cmp(sk_X509_value(sk, 0), fx->e->root->cert), 0);
+	sk_X509_pop_free(sk, X509_free);
+	want_msg(export_chain_certs(&sk, fx->e->st, root_end + 1), ERR_EXISTS,
+	    "every CA in the store has expired");
+	assert_null(sk);
 }
 
 int
@@ -808,6 +830,7 @@ main(void)
 		cmocka_unit_test(test_export__p12_legacy_gnupg_salts),
 		cmocka_unit_test(test_export__password_new),
 		cmocka_unit_test(test_export__chain_empty_store),
+		cmocka_unit_test(test_export__chain_drops_expired),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

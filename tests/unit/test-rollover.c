@@ -276,7 +276,7 @@ test_rollover__begin(void **state)
 	}
 
 	/* Chain exports hold both issuing CAs and the root. */
-	ok(export_chain_certs(&chain, fx->e->st));
+	ok(export_chain_certs(&chain, fx->e->st, fx->now));
 	assert_int_equal(sk_X509_num(chain), 3);
 	root = sk_X509_value(chain, 2);
 	assert_int_equal(X509_cmp(root, fx->e->root->cert), 0);
@@ -320,7 +320,7 @@ test_rollover__begin_new_root(void **state)
 	    X509_V_OK);
 
 	/* During the overlap the export holds both roots. */
-	ok(export_chain_certs(&chain, fx->e->st));
+	ok(export_chain_certs(&chain, fx->e->st, fx->now));
 	assert_int_equal(sk_X509_num(chain), 4);
 	sk_X509_pop_free(chain, X509_free);
 
@@ -745,13 +745,21 @@ test_rollover__finish(void **state)
 	store_ca_free(rec);
 	ca_free(old);
 
-	/* Retired: never current, never in a chain export, no more CRLs. */
+	/*
+	 * Retired: never current and no more CRLs, but still in chain
+	 * exports until it expires, so mail signed under it verifies.
+	 */
 	ok(ca_load(&ca, fx->e->st, fx->e->kek, NULL));
 	assert_string_equal(ca->name, "issuing-2");
 	ca_free(ca);
-	ok(export_chain_certs(&chain, fx->e->st));
+	ok(export_chain_certs(&chain, fx->e->st, fx->now));
+	assert_int_equal(sk_X509_num(chain), 3);
+	sk_X509_pop_free(chain, X509_free);
+	rec = ca_get(fx, "issuing-1");
+	ok(export_chain_certs(&chain, fx->e->st, rec->not_after + 1));
 	assert_int_equal(sk_X509_num(chain), 2);
 	sk_X509_pop_free(chain, X509_free);
+	store_ca_free(rec);
 	before = last_crl(fx, "issuing-2");
 	ok(crl_generate(fx->e->st, fx->e->kek, fx->e->cfg, fx->now + 20));
 	assert_int_equal(last_crl(fx, "issuing-1"), 2);
@@ -815,11 +823,18 @@ test_rollover__finish_new_root(void **state)
 	assert_int_equal(rec->state, STORE_CA_ACTIVE);
 	store_ca_free(rec);
 
-	ok(export_chain_certs(&chain, fx->e->st));
-	assert_int_equal(sk_X509_num(chain), 2);
+	/* The retired root and issuing CA stay in the bundle until they
+	 * expire: root-1, issuing-1, root-2, issuing-2. */
+	ok(export_chain_certs(&chain, fx->e->st, fx->now));
+	assert_int_equal(sk_X509_num(chain), 4);
+	sk_X509_pop_free(chain, X509_free);
+	rec = ca_get(fx, "issuing-1");
+	ok(export_chain_certs(&chain, fx->e->st, rec->not_after + 1));
+	store_ca_free(rec);
+	rec = NULL;
 	for (i = 0; i < (size_t)sk_X509_num(chain); i++)
 		assert_int_not_equal(X509_cmp(sk_X509_value(chain, (int)i),
-		    fx->e->root->cert), 0);
+		    fx->e->ca->cert), 0);
 	sk_X509_pop_free(chain, X509_free);
 	free(a);
 }
