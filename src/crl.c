@@ -114,10 +114,9 @@ out:
 	return rc;
 }
 
-/* Sign and store the next CRL of one CA in a transaction of its own. */
-static int
-generate_one(struct store *st, const struct kek *kek,
-    const struct config *cfg, const struct store_ca *rec, int64_t now)
+int
+crl_sign_next(struct store *st, const struct kek *kek,
+    const struct store_ca *rec, int64_t now, int64_t next_update)
 {
 	struct store_cert_filter f;
 	struct store_cert **revoked = NULL;
@@ -127,7 +126,7 @@ generate_one(struct store *st, const struct kek *kek,
 	unsigned char *der = NULL;
 	size_t n = 0;
 	int64_t last;
-	int len, rc, txn = 0;
+	int len, rc;
 
 	memset(&f, 0, sizeof(f));
 	f.ca_id = rec->id;
@@ -135,40 +134,49 @@ generate_one(struct store *st, const struct kek *kek,
 	f.expired = -1;
 	f.now = now;
 	if ((rc = ca_load(&ca, st, kek, rec->name)) != 0 ||
-	    (rc = store_cert_list(&revoked, &n, st, &f)) != 0)
-		goto out;
-	if ((rc = store_begin(st)) != 0)
-		goto out;
-	txn = 1;
-	if ((rc = store_crl_last_number(&last, st, rec->id)) != 0)
+	    (rc = store_cert_list(&revoked, &n, st, &f)) != 0 ||
+	    (rc = store_crl_last_number(&last, st, rec->id)) != 0)
 		goto out;
 	memset(&sc, 0, sizeof(sc));
 	sc.ca_id = rec->id;
 	sc.number = last + 1;
 	sc.this_update = now;
-	sc.next_update = now + (int64_t)(rec->role == STORE_CA_ROOT ?
-	    cfg->crl_ca_days : cfg->crl_subscriber_days) * DAY;
+	sc.next_update = next_update;
 	if ((rc = crl_build(&crl, ca, revoked, n, sc.number, sc.this_update,
 	    sc.next_update)) != 0)
 		goto out;
 	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		rc = err_ossl(ERR_CRYPTO, "cannot encode the CRL");
+		rc = err_ossl(ERR_CRYPTO, "cannot encode the CRL of CA \"%s\"",
+		    rec->name);
 		goto out;
 	}
 	sc.der = der;
 	sc.der_len = (size_t)len;
-	if ((rc = store_crl_put(st, &sc)) != 0)
-		goto out;
-	rc = store_commit(st);
-	txn = 0;
+	rc = store_crl_put(st, &sc);
 out:
-	if (txn)
-		store_rollback(st);
 	OPENSSL_free(der);
 	X509_CRL_free(crl);
 	store_cert_list_free(revoked, n);
 	ca_free(ca);
 	return rc;
+}
+
+/* The next CRL of one CA per the profile's cadence, in its own txn. */
+static int
+generate_one(struct store *st, const struct kek *kek,
+    const struct config *cfg, const struct store_ca *rec, int64_t now)
+{
+	int rc;
+
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = crl_sign_next(st, kek, rec, now, now +
+	    (int64_t)(rec->role == STORE_CA_ROOT ? cfg->crl_ca_days :
+	    cfg->crl_subscriber_days) * DAY)) != 0) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
 }
 
 int

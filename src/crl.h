@@ -15,6 +15,7 @@ struct ca;
 struct config;
 struct kek;
 struct store;
+struct store_ca;
 struct store_cert;
 
 /*
@@ -23,6 +24,14 @@ struct store_cert;
  */
 int	crl_generate(struct store *st, const struct kek *kek,
 	    const struct config *cfg, int64_t now);
+
+/*
+ * Sign and store rec's next CRL (numbered one above its last) with
+ * thisUpdate now and the given nextUpdate, inside the caller's
+ * transaction.
+ */
+int	crl_sign_next(struct store *st, const struct kek *kek,
+	    const struct store_ca *rec, int64_t now, int64_t next_update);
 
 /*
  * Build and sign a CRL for ca listing the n revoked entries (records with a

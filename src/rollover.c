@@ -30,6 +30,7 @@
 #include "rollover.h"
 #include "store.h"
 #include "util/timefmt.h"
+#include "util/array.h"
 
 #define DAY		86400
 #define CN_MAX_BYTES	(256 + 32)
@@ -69,25 +70,6 @@ const char *
 rollover_health_name(enum rollover_health h)
 {
 	return (size_t)h < ROLLOVER__MAX ? health_names[h] : "unknown";
-}
-
-/*
- * v, or v moved, with room for element n of size bytes (*cap allocated).
- * NULL when out of memory; v is then unchanged and still the caller's.
- */
-static void *
-grow(void *v, size_t n, size_t *cap, size_t size)
-{
-	void *nv;
-	size_t ncap;
-
-	if (n < *cap)
-		return v;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((nv = reallocarray(v, ncap, size)) == NULL)
-		return NULL;
-	*cap = ncap;
-	return nv;
 }
 
 static int
@@ -209,7 +191,7 @@ old_certs(struct store_cert ***out, size_t *nout, struct store *st,
 		if ((rc = store_cert_list(&v, &nv, st, &f)) != 0)
 			break;
 		for (j = 0; j < nv; j++) {
-			if ((nall = grow(all, len, &cap, sizeof(*all))) ==
+			if ((nall = array_grow(all, len, &cap, sizeof(*all))) ==
 			    NULL) {
 				rc = err_set(ERR_NOMEM, "out of memory");
 				break;
@@ -462,7 +444,7 @@ status_add_blocked(struct rollover_status *s, size_t *cap,
 {
 	struct rollover_blocked *b;
 
-	if ((b = grow(s->blocked, s->nblocked, cap, sizeof(*b))) == NULL)
+	if ((b = array_grow(s->blocked, s->nblocked, cap, sizeof(*b))) == NULL)
 		return err_set(ERR_NOMEM, "out of memory");
 	s->blocked = b;
 	b = &s->blocked[s->nblocked];
@@ -770,49 +752,9 @@ static int
 final_crl(struct store *st, const struct kek *kek, const struct store_ca *rec,
     int64_t now)
 {
-	struct store_cert_filter f;
-	struct store_cert **revoked = NULL;
-	struct store_crl sc;
-	struct ca *ca = NULL;
-	X509_CRL *crl = NULL;
-	unsigned char *der = NULL;
-	size_t n = 0;
-	int64_t last;
-	int len, rc;
-
 	if (now >= rec->not_after)
 		return 0;
-	memset(&f, 0, sizeof(f));
-	f.ca_id = rec->id;
-	f.state = CERT_STATE_REVOKED;
-	f.expired = -1;
-	f.now = now;
-	if ((rc = ca_load(&ca, st, kek, rec->name)) != 0 ||
-	    (rc = store_cert_list(&revoked, &n, st, &f)) != 0 ||
-	    (rc = store_crl_last_number(&last, st, rec->id)) != 0)
-		goto out;
-	memset(&sc, 0, sizeof(sc));
-	sc.ca_id = rec->id;
-	sc.number = last + 1;
-	sc.this_update = now;
-	sc.next_update = rec->not_after;
-	if ((rc = crl_build(&crl, ca, revoked, n, sc.number, sc.this_update,
-	    sc.next_update)) != 0)
-		goto out;
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		rc = err_ossl(ERR_CRYPTO, "cannot encode the final CRL of CA "
-		    "\"%s\"", rec->name);
-		goto out;
-	}
-	sc.der = der;
-	sc.der_len = (size_t)len;
-	rc = store_crl_put(st, &sc);
-out:
-	OPENSSL_free(der);
-	X509_CRL_free(crl);
-	store_cert_list_free(revoked, n);
-	ca_free(ca);
-	return rc;
+	return crl_sign_next(st, kek, rec, now, rec->not_after);
 }
 
 /*

@@ -74,10 +74,4 @@ const char	*store_ca_state_name(enum store_ca_state s);
 int		 store_ca_state_parse(const char *s);
 int		 store_cert_state_parse(const char *s);
 
-/*
- * The array v, holding n elements of size in room for *cap, grown (and *cap
- * updated) so that one more fits. NULL, with v untouched, on no memory.
- */
-void		*store_grow(void *v, size_t n, size_t *cap, size_t size);
-
 #endif

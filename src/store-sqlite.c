@@ -26,6 +26,7 @@
 #include "err.h"
 #include "store-int.h"
 #include "util/timefmt.h"
+#include "util/array.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -752,7 +753,7 @@ op_ca_list(struct store_ca ***out, size_t *n, struct store *st)
 	if ((rc = stmt_get(&stmt, s, STMT_CA_LIST)) != 0)
 		goto out;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((nv = store_grow(v, len, &cap, sizeof(*v))) == NULL) {
+		if ((nv = array_grow(v, len, &cap, sizeof(*v))) == NULL) {
 			rc = err_set(ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -920,7 +921,7 @@ op_cert_list(struct store_cert ***out, size_t *n, struct store *st,
 		goto out;
 	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((nv = store_grow(v, len, &cap, sizeof(*v))) == NULL) {
+		if ((nv = array_grow(v, len, &cap, sizeof(*v))) == NULL) {
 			rc = err_set(ERR_NOMEM, "out of memory");
 			goto out;
 		}

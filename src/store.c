@@ -478,21 +478,6 @@ store_ca_state_parse(const char *s)
 	return name_find(ca_states, nitems(ca_states), s);
 }
 
-void *
-store_grow(void *v, size_t n, size_t *cap, size_t size)
-{
-	void *nv;
-	size_t ncap;
-
-	if (n < *cap)
-		return v;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((nv = reallocarray(v, ncap, size)) == NULL)
-		return NULL;
-	*cap = ncap;
-	return nv;
-}
-
 int
 store_reason_parse(int *out, const char *s)
 {

@@ -1,0 +1,22 @@
+/*
+ * util/array.c: growing a malloc'd array.
+ */
+#include <stdlib.h>
+
+#include "util/array.h"
+
+void *
+array_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	void *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : 16;
+	/* reallocarray() refuses a product that would overflow. */
+	if ((nv = reallocarray(v, ncap, size)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return nv;
+}
