@@ -27,6 +27,7 @@ mc crl generate
 mkdir -p "$OUT"
 mc export chain --format pem -o "$OUT/chain.pem" 2>/dev/null
 mc export chain --format p7b -o "$OUT/chain.p7b" 2>/dev/null
+mc export chain --format sst -o "$OUT/chain.sst" 2>/dev/null
 mc export chain --format der -o "$OUT/root.cer" 2>/dev/null
 mc export crl --format der -o "$OUT/issuing-1.crl" 2>/dev/null
 cat <<MSG
@@ -34,6 +35,7 @@ cat <<MSG
 mailcert is ready.
   data directory  $DIR  (config, SQLite store, key-encryption key)
   CA chain        $OUT/chain.pem, $OUT/chain.p7b, root $OUT/root.cer
+  Exchange Online $OUT/chain.sst (Set-SmimeConfig -SMIMECertificateIssuingCA)
   CRL             $OUT/issuing-1.crl
   certificates    $(mc cert list --status valid --json | grep -c '"serial"') valid
 Try: $BIN --dir $DIR cert list
