@@ -11,6 +11,9 @@
  * section 9.1; RFC 5652 section 5), PKCS#12 (RFC 7292) or a Microsoft
  * serialized store (sst.c). The format is told by content, not by the
  * file name: Windows hands out all of them as .p7b, .pfx, .sst or .cer.
+ *
+ * CRLs (RFC 5280 section 5) are read the same way, from X509 CRL blocks
+ * or one DER CRL, with one PEM block loop (walk_pem) for both.
  */
 #include <string.h>
 
@@ -91,26 +94,34 @@ push_pkcs7(STACK_OF(X509) *sk, PKCS7 *p7, const char *name)
 	return 0;
 }
 
-/* *pkcs7_out is 1 if PKCS7 blocks were read (only with pkcs7 set). */
+/*
+ * One pass over the PEM blocks of a file, shared by the certificate and
+ * the CRL reader: the loop is here, what a label means is up to block(),
+ * which also keeps n so that messages can say where the file went wrong.
+ */
+struct pem_walk {
+	const char	*name;		/* the file, for messages */
+	const char	*what;		/* what n counts, e.g. "CRL" */
+	int		 n;		/* objects kept so far; block() counts */
+	int		 blocks;	/* PEM blocks read so far */
+	void		*arg;		/* block()'s own */
+	/* Called for each block; a nonzero return ends the walk with it. */
+	int		(*block)(struct pem_walk *w, const char *label,
+			    const unsigned char *der, long derlen);
+};
+
+/* Call w->block() on each PEM block of data in turn. */
 static int
-parse_pem(STACK_OF(X509) **out, int *pkcs7_out, const unsigned char *data,
-    size_t len, const char *name, int pkcs7)
+walk_pem(struct pem_walk *w, const unsigned char *data, size_t len)
 {
-	STACK_OF(X509) *sk = NULL;
 	BIO *bio = NULL;
-	X509 *x = NULL;
-	PKCS7 *p7 = NULL;
-	enum block kind;
 	char *label = NULL, *header = NULL;
 	unsigned char *der = NULL;
-	const unsigned char *p;
-	long derlen;
 	unsigned long e;
-	int n = 0, blocks = 0, rc;
+	long derlen;
+	int rc;
 
-	*pkcs7_out = 0;
-	if ((sk = sk_X509_new_null()) == NULL ||
-	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
 		rc = err_ossl(ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -127,82 +138,124 @@ parse_pem(STACK_OF(X509) **out, int *pkcs7_out, const unsigned char *data,
 				ERR_clear_error();
 				break;
 			}
-			if (n == 0)
+			if (w->n == 0)
 				rc = err_ossl(ERR_INVALID, "\"%s\": PEM block "
-				    "%d is malformed", name, blocks + 1);
+				    "%d is malformed", w->name, w->blocks + 1);
 			else
 				rc = err_ossl(ERR_INVALID, "\"%s\": PEM block "
-				    "%d (after certificate %d) is malformed",
-				    name, blocks + 1, n);
+				    "%d (after %s %d) is malformed", w->name,
+				    w->blocks + 1, w->what, w->n);
 			goto out;
 		}
-		blocks++;
-		if ((kind = block_kind(label, pkcs7)) == BLOCK_OTHER)
-			continue;
-		if (kind == BLOCK_PKCS7) {
-			p = der;
-			if ((p7 = d2i_PKCS7(NULL, &p, derlen)) == NULL) {
-				rc = err_ossl(ERR_INVALID, "\"%s\": PKCS#7 in "
-				    "PEM block %d does not decode", name,
-				    blocks);
-				goto out;
-			}
-			if (p != der + derlen) {
-				rc = err_set(ERR_INVALID, "\"%s\": PKCS#7 in "
-				    "PEM block %d has %ld bytes of trailing "
-				    "data", name, blocks,
-				    (long)(der + derlen - p));
-				goto out;
-			}
-			if ((rc = push_pkcs7(sk, p7, name)) != 0)
-				goto out;
-			PKCS7_free(p7);
-			p7 = NULL;
-			n = sk_X509_num(sk);
-			*pkcs7_out = 1;
-			continue;
-		}
-		if (++n > CERTREAD_MAX_CERTS) {
-			rc = err_set(ERR_INVALID, "\"%s\" holds more than %d "
-			    "certificates", name, CERTREAD_MAX_CERTS);
+		w->blocks++;
+		if ((rc = w->block(w, label, der, derlen)) != 0)
 			goto out;
-		}
-		p = der;
-		x = kind == BLOCK_TRUSTED ? d2i_X509_AUX(NULL, &p, derlen) :
-		    d2i_X509(NULL, &p, derlen);
-		if (x == NULL) {
-			rc = err_ossl(ERR_INVALID, "\"%s\": certificate %d "
-			    "does not decode", name, n);
-			goto out;
-		}
-		if (p != der + derlen) {
-			rc = err_set(ERR_INVALID, "\"%s\": certificate %d has "
-			    "%ld bytes of trailing data", name, n,
-			    (long)(der + derlen - p));
-			goto out;
-		}
-		if (!sk_X509_push(sk, x)) {
-			rc = err_ossl(ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		x = NULL; /* transferred */
 	}
-	if (n == 0) {
-		rc = err_set(ERR_INVALID, "\"%s\" holds no certificate (%d "
-		    "other PEM block%s)", name, blocks, blocks == 1 ? "" : "s");
-		goto out;
-	}
-	*out = sk;
-	sk = NULL; /* transferred */
 	rc = 0;
 out:
-	PKCS7_free(p7);
-	X509_free(x);
 	OPENSSL_free(label);
 	OPENSSL_free(header);
 	OPENSSL_free(der);
 	BIO_free(bio);
-	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+/* What cert_block() reads into. */
+struct cert_blocks {
+	STACK_OF(X509)	*sk;		/* the certificates so far */
+	int		 pkcs7;		/* 1: take PKCS7 blocks too (bundles) */
+	int		 pkcs7_read;	/* 1: one was taken */
+};
+
+static int
+cert_block(struct pem_walk *w, const char *label, const unsigned char *der,
+    long derlen)
+{
+	struct cert_blocks *cb = w->arg;
+	X509 *x = NULL;
+	PKCS7 *p7 = NULL;
+	enum block kind;
+	const unsigned char *p = der;
+	int rc;
+
+	if ((kind = block_kind(label, cb->pkcs7)) == BLOCK_OTHER)
+		return 0;
+	if (kind == BLOCK_PKCS7) {
+		if ((p7 = d2i_PKCS7(NULL, &p, derlen)) == NULL) {
+			rc = err_ossl(ERR_INVALID, "\"%s\": PKCS#7 in PEM "
+			    "block %d does not decode", w->name, w->blocks);
+			goto out;
+		}
+		if (p != der + derlen) {
+			rc = err_set(ERR_INVALID, "\"%s\": PKCS#7 in PEM "
+			    "block %d has %ld bytes of trailing data", w->name,
+			    w->blocks, (long)(der + derlen - p));
+			goto out;
+		}
+		if ((rc = push_pkcs7(cb->sk, p7, w->name)) != 0)
+			goto out;
+		w->n = sk_X509_num(cb->sk);
+		cb->pkcs7_read = 1;
+		goto out;
+	}
+	if (++w->n > CERTREAD_MAX_CERTS) {
+		rc = err_set(ERR_INVALID, "\"%s\" holds more than %d "
+		    "certificates", w->name, CERTREAD_MAX_CERTS);
+		goto out;
+	}
+	x = kind == BLOCK_TRUSTED ? d2i_X509_AUX(NULL, &p, derlen) :
+	    d2i_X509(NULL, &p, derlen);
+	if (x == NULL) {
+		rc = err_ossl(ERR_INVALID, "\"%s\": certificate %d does not "
+		    "decode", w->name, w->n);
+		goto out;
+	}
+	if (p != der + derlen) {
+		rc = err_set(ERR_INVALID, "\"%s\": certificate %d has %ld "
+		    "bytes of trailing data", w->name, w->n,
+		    (long)(der + derlen - p));
+		goto out;
+	}
+	if (!sk_X509_push(cb->sk, x)) {
+		rc = err_ossl(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	x = NULL; /* transferred */
+	rc = 0;
+out:
+	PKCS7_free(p7);
+	X509_free(x);
+	return rc;
+}
+
+/* *pkcs7_out is 1 if PKCS7 blocks were read (only with pkcs7 set). */
+static int
+parse_pem(STACK_OF(X509) **out, int *pkcs7_out, const unsigned char *data,
+    size_t len, const char *name, int pkcs7)
+{
+	struct cert_blocks cb = { .pkcs7 = pkcs7 };
+	struct pem_walk w = { .name = name, .what = "certificate",
+	    .arg = &cb, .block = cert_block };
+	int rc;
+
+	*pkcs7_out = 0;
+	if ((cb.sk = sk_X509_new_null()) == NULL) {
+		rc = err_ossl(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = walk_pem(&w, data, len)) != 0)
+		goto out;
+	if (w.n == 0) {
+		rc = err_set(ERR_INVALID, "\"%s\" holds no certificate (%d "
+		    "other PEM block%s)", name, w.blocks,
+		    w.blocks == 1 ? "" : "s");
+		goto out;
+	}
+	*out = cb.sk;
+	cb.sk = NULL; /* transferred */
+	*pkcs7_out = cb.pkcs7_read;
+out:
+	sk_X509_pop_free(cb.sk, X509_free);
 	return rc;
 }
 
@@ -291,6 +344,101 @@ certread_parse(STACK_OF(X509) **out, const unsigned char *data, size_t len,
 	if ((rc = check_size(len, name)) != 0)
 		return rc;
 	return parse_pem_der(out, &f, data, len, name, 0);
+}
+
+static int
+crl_block(struct pem_walk *w, const char *label, const unsigned char *der,
+    long derlen)
+{
+	STACK_OF(X509_CRL) *sk = w->arg;
+	X509_CRL *crl = NULL;
+	const unsigned char *p = der;
+	int rc;
+
+	if (strcmp(label, PEM_STRING_X509_CRL) != 0)
+		return 0;
+	if (w->n >= CERTREAD_MAX_CRLS)
+		return err_set(ERR_INVALID, "\"%s\" holds more than %d CRLs",
+		    w->name, CERTREAD_MAX_CRLS);
+	if ((crl = d2i_X509_CRL(NULL, &p, derlen)) == NULL)
+		return err_ossl(ERR_INVALID, "\"%s\": CRL %d does not decode",
+		    w->name, w->n + 1);
+	if (p != der + derlen) {
+		rc = err_set(ERR_INVALID, "\"%s\": CRL %d has %ld bytes of "
+		    "trailing data", w->name, w->n + 1,
+		    (long)(der + derlen - p));
+		goto out;
+	}
+	if (!sk_X509_CRL_push(sk, crl)) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	crl = NULL; /* transferred */
+	w->n++;
+	rc = 0;
+out:
+	X509_CRL_free(crl);
+	return rc;
+}
+
+int
+certread_crls(STACK_OF(X509_CRL) **out, const unsigned char *data,
+    size_t len, const char *name)
+{
+	STACK_OF(X509_CRL) *sk = NULL;
+	X509_CRL *crl = NULL;
+	struct pem_walk w = { .name = name, .what = "CRL",
+	    .block = crl_block };
+	const unsigned char *p = data;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_size(len, name)) != 0)
+		return rc;
+	if ((sk = sk_X509_CRL_new_null()) == NULL) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* DER first: a DER CRL may hold "-----BEGIN" inside a name. */
+	if (data[0] == 0x30) {
+		ERR_set_mark();
+		crl = d2i_X509_CRL(NULL, &p, (long)len);
+		ERR_pop_to_mark();
+	}
+	if (crl != NULL) {
+		if (p != data + len) {
+			rc = err_set(ERR_INVALID, "\"%s\" has %zu bytes of "
+			    "trailing data after the DER CRL", name,
+			    (size_t)(data + len - p));
+			goto out;
+		}
+		if (!sk_X509_CRL_push(sk, crl)) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		crl = NULL; /* transferred */
+	} else if (memmem(data, len, "-----BEGIN", 10) == NULL) {
+		rc = err_set(ERR_INVALID, "\"%s\" holds no CRL (neither PEM "
+		    "nor a DER CRL)", name);
+		goto out;
+	} else {
+		w.arg = sk;
+		if ((rc = walk_pem(&w, data, len)) != 0)
+			goto out;
+		if (w.n == 0) {
+			rc = err_set(ERR_INVALID, "\"%s\" holds no CRL (%d "
+			    "other PEM block%s)", name, w.blocks,
+			    w.blocks == 1 ? "" : "s");
+			goto out;
+		}
+	}
+	*out = sk;
+	sk = NULL; /* transferred */
+	rc = 0;
+out:
+	X509_CRL_free(crl);
+	sk_X509_CRL_pop_free(sk, X509_CRL_free);
+	return rc;
 }
 
 /*

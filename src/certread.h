@@ -1,8 +1,9 @@
 /*
- * certread.h: reading X.509 certificates from files users hand us: a PEM
- * bundle (one or more CERTIFICATE blocks, text between them ignored), a
- * single DER certificate, and for trust bundles also certs-only PKCS#7,
- * PKCS#12 and Microsoft serialized stores (SST).
+ * certread.h: reading X.509 objects from files users hand us. Certificates
+ * come from a PEM bundle (one or more CERTIFICATE blocks, text between them
+ * ignored), a single DER certificate, and for trust bundles also certs-only
+ * PKCS#7, PKCS#12 and Microsoft serialized stores (SST); CRLs from a PEM
+ * bundle of X509 CRL blocks or a single DER CRL.
  */
 #ifndef MAILCERT_CERTREAD_H
 #define MAILCERT_CERTREAD_H
@@ -14,6 +15,7 @@
 
 #define CERTREAD_MAX_BYTES	(16 * 1024 * 1024)
 #define CERTREAD_MAX_CERTS	10000
+#define CERTREAD_MAX_CRLS	1000
 
 /*
  * Parse every certificate in data; name is used in messages. ERR_INVALID
@@ -57,5 +59,17 @@ int	certread_bundle_format(STACK_OF(X509) **certs_out,
 
 /* A short name for f, e.g. "PKCS#7 (DER)". Static; never NULL. */
 const char *certread_format_name(enum certread_format f);
+
+/*
+ * Every CRL in data: a PEM bundle (X509 CRL blocks, text between them
+ * ignored) or one DER CRL with no trailing bytes; name (a file or URL) is
+ * used in messages. ERR_INVALID naming it and the problem if it is empty,
+ * larger than CERTREAD_MAX_BYTES, holds no CRL or more than
+ * CERTREAD_MAX_CRLS, a PEM block is malformed or does not decode, or DER
+ * has trailing bytes. *out is the caller's
+ * (sk_X509_CRL_pop_free(sk, X509_CRL_free)).
+ */
+int	certread_crls(STACK_OF(X509_CRL) **out, const unsigned char *data,
+	    size_t len, const char *name);
 
 #endif

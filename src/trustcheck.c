@@ -12,15 +12,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/bio.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "certread.h"
 #include "err.h"
 #include "fetch.h"
 #include "trustcheck.h"
@@ -28,7 +27,6 @@
 #include "util/x509text.h"
 
 #define REASON_MAX	1024	/* one check's reason, truncated beyond */
-#define CRL_MAX_COUNT	1000	/* CRLs in one file or response */
 
 struct run {
 	struct trustcheck_report *r;	/* being filled */
@@ -309,117 +307,6 @@ check_validity(struct run *c)
 
 /* --- revocation -------------------------------------------------------- */
 
-int
-trustcheck_crls_parse(STACK_OF(X509_CRL) **out, const unsigned char *data,
-    size_t len, const char *name)
-{
-	STACK_OF(X509_CRL) *sk = NULL;
-	X509_CRL *crl = NULL;
-	BIO *bio = NULL;
-	char *label = NULL, *header = NULL;
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	unsigned long e;
-	long derlen;
-	int blocks = 0, rc;
-
-	*out = NULL;
-	if (len == 0)
-		return err_set(ERR_INVALID, "\"%s\" is empty", name);
-	if (len > TRUSTCHECK_CRL_MAX_BYTES)
-		return err_set(ERR_INVALID, "\"%s\" is larger than %d bytes",
-		    name, TRUSTCHECK_CRL_MAX_BYTES);
-	if ((sk = sk_X509_CRL_new_null()) == NULL) {
-		rc = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* DER first: a DER CRL may hold "-----BEGIN" inside a name. */
-	p = data;
-	if (data[0] == 0x30) {
-		ERR_set_mark();
-		crl = d2i_X509_CRL(NULL, &p, (long)len);
-		ERR_pop_to_mark();
-	}
-	if (crl != NULL && p != data + len) {
-		rc = err_set(ERR_INVALID, "\"%s\" has %zu bytes of trailing "
-		    "data after the DER CRL", name, (size_t)(data + len - p));
-		goto out;
-	}
-	if (crl == NULL && memmem(data, len, "-----BEGIN", 10) == NULL) {
-		rc = err_set(ERR_INVALID, "\"%s\" holds no CRL (neither PEM "
-		    "nor a DER CRL)", name);
-		goto out;
-	}
-	if (crl != NULL) {
-		if (!sk_X509_CRL_push(sk, crl)) {
-			rc = err_set(ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		crl = NULL; /* transferred */
-	} else if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-		rc = err_ossl(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	while (bio != NULL) {
-		OPENSSL_free(label);
-		OPENSSL_free(header);
-		OPENSSL_free(der);
-		label = header = NULL;
-		der = NULL;
-		if (!PEM_read_bio(bio, &label, &header, &der, &derlen)) {
-			e = ERR_peek_last_error();
-			if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
-			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-				ERR_clear_error();
-				break;
-			}
-			rc = err_ossl(ERR_INVALID, "\"%s\": PEM block %d is "
-			    "malformed", name, blocks + 1);
-			goto out;
-		}
-		blocks++;
-		if (strcmp(label, PEM_STRING_X509_CRL) != 0)
-			continue;
-		if (sk_X509_CRL_num(sk) >= CRL_MAX_COUNT) {
-			rc = err_set(ERR_INVALID, "\"%s\" holds more than %d "
-			    "CRLs", name, CRL_MAX_COUNT);
-			goto out;
-		}
-		p = der;
-		if ((crl = d2i_X509_CRL(NULL, &p, derlen)) == NULL) {
-			rc = err_ossl(ERR_INVALID, "\"%s\": CRL %d does not "
-			    "decode", name, sk_X509_CRL_num(sk) + 1);
-			goto out;
-		}
-		if (p != der + derlen) {
-			rc = err_set(ERR_INVALID, "\"%s\": CRL %d has trailing "
-			    "data", name, sk_X509_CRL_num(sk) + 1);
-			goto out;
-		}
-		if (!sk_X509_CRL_push(sk, crl)) {
-			rc = err_set(ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		crl = NULL; /* transferred */
-	}
-	if (sk_X509_CRL_num(sk) == 0) {
-		rc = err_set(ERR_INVALID, "\"%s\" holds no CRL (%d other PEM "
-		    "block%s)", name, blocks, blocks == 1 ? "" : "s");
-		goto out;
-	}
-	*out = sk;
-	sk = NULL; /* transferred */
-	rc = 0;
-out:
-	OPENSSL_free(label);
-	OPENSSL_free(header);
-	OPENSSL_free(der);
-	BIO_free(bio);
-	X509_CRL_free(crl);
-	sk_X509_CRL_pop_free(sk, X509_CRL_free);
-	return rc;
-}
-
 /*
  * Download the CRL of x from its first http:// distribution point that
  * answers with a CRL. *out is empty if x names no http:// CRL DP. If
@@ -459,13 +346,12 @@ fetch_crls(STACK_OF(X509_CRL) **out, const struct trustcheck_input *in,
 			if (strlen(url) != (size_t)ASN1_STRING_length(uri) ||
 			    strncasecmp(url, "http://", 7) != 0)
 				continue;
+			/* No larger than certread_crls() would take. */
 			if ((rc = in->fetch != NULL ? in->fetch(&body, &len,
-			    url, TRUSTCHECK_CRL_MAX_BYTES,
-			    TRUSTCHECK_FETCH_TIMEOUT) : fetch_http(&body, &len,
-			    url, TRUSTCHECK_CRL_MAX_BYTES,
+			    url, CERTREAD_MAX_BYTES, TRUSTCHECK_FETCH_TIMEOUT) :
+			    fetch_http(&body, &len, url, CERTREAD_MAX_BYTES,
 			    TRUSTCHECK_FETCH_TIMEOUT)) == 0)
-				rc = trustcheck_crls_parse(&got, body, len,
-				    url);
+				rc = certread_crls(&got, body, len, url);
 			free(body);
 			body = NULL;
 			if (rc == ERR_NOMEM)

@@ -42,7 +42,6 @@
 
 #define TRUSTCHECK_SIGN		0x1u	/* usage bits */
 #define TRUSTCHECK_ENCRYPT	0x2u
-#define TRUSTCHECK_CRL_MAX_BYTES (16 * 1024 * 1024)
 #define TRUSTCHECK_FETCH_TIMEOUT 20	/* seconds per CRL download */
 
 enum trustcheck_result {
@@ -99,15 +98,5 @@ void	trustcheck_report_free(struct trustcheck_report *r);
 
 /* "PASS", "FAIL", "SKIP". Static. */
 const char *trustcheck_result_name(enum trustcheck_result r);
-
-/*
- * Every CRL in data: PEM (X509 CRL blocks, other text ignored) or one DER
- * CRL; name (a file or URL) is used in messages. ERR_INVALID naming it
- * and the problem if it is empty, larger than TRUSTCHECK_CRL_MAX_BYTES,
- * holds no CRL, a block does not decode, or DER has trailing bytes. *out
- * is the caller's (sk_X509_CRL_pop_free(sk, X509_CRL_free)).
- */
-int	trustcheck_crls_parse(STACK_OF(X509_CRL) **out,
-	    const unsigned char *data, size_t len, const char *name);
 
 #endif

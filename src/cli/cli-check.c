@@ -185,8 +185,8 @@ cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (o.crl != NULL) {
 		if ((rc = file_read(&data, &len, o.crl,
-		    TRUSTCHECK_CRL_MAX_BYTES)) != 0 ||
-		    (rc = trustcheck_crls_parse(&crls, data, len, o.crl)) != 0)
+		    CERTREAD_MAX_BYTES)) != 0 ||
+		    (rc = certread_crls(&crls, data, len, o.crl)) != 0)
 			goto out;
 		in.revocation = TRUSTCHECK_REV_CRLS;
 		in.crls = crls;

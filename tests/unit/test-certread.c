@@ -1,8 +1,9 @@
 /*
  * test-certread.c: certificates from PEM bundles and DER files, and the
- * message for each way such a file can be wrong; and bundles in every
- * format certread_bundle() tells apart (PEM, DER, PKCS#7 in DER and PEM,
- * PKCS#12 in the modern and the RC2-40 flavour, SST).
+ * message for each way such a file can be wrong; bundles in every format
+ * certread_bundle() tells apart (PEM, DER, PKCS#7 in DER and PEM, PKCS#12
+ * in the modern and the RC2-40 flavour, SST); and CRLs from PEM bundles
+ * and DER files, with their messages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include "sst.h"
 
 #define NAME	"certs.pem"
+#define CRLNAME	"x.crl"
 
 struct fixture {
 	EVP_PKEY	*key;
@@ -641,6 +643,224 @@ test_certread__bundle_bad(void **state)
 	    "DER certificate");
 }
 
+/* A CRL from f->cert[i]'s name, signed with the fixture key. */
+static X509_CRL *
+make_crl(struct fixture *f, int i)
+{
+	X509_CRL *crl;
+	ASN1_TIME *t;
+
+	assert_non_null(crl = X509_CRL_new());
+	assert_true(X509_CRL_set_version(crl, X509_CRL_VERSION_2));
+	assert_true(X509_CRL_set_issuer_name(crl,
+	    X509_get_subject_name(f->cert[i])));
+	assert_non_null(t = X509_time_adj_ex(NULL, 0, 0, NULL));
+	assert_true(X509_CRL_set1_lastUpdate(crl, t));
+	assert_non_null(X509_time_adj_ex(t, 7, 0, NULL));
+	assert_true(X509_CRL_set1_nextUpdate(crl, t));
+	ASN1_TIME_free(t);
+	assert_true(X509_CRL_sign(crl, f->key, EVP_sha256()) > 0);
+	return crl;
+}
+
+static STACK_OF(X509_CRL) *
+crls_ok(const void *data, size_t len, int want)
+{
+	STACK_OF(X509_CRL) *sk = NULL;
+
+	if (certread_crls(&sk, data, len, CRLNAME) != 0)
+		fail_msg("certread_crls: %s", err_msg());
+	assert_non_null(sk);
+	assert_int_equal(sk_X509_CRL_num(sk), want);
+	return sk;
+}
+
+static void
+crls_bad(const void *data, size_t len, const char *msg)
+{
+	STACK_OF(X509_CRL) *sk = (STACK_OF(X509_CRL) *)&sk;
+
+	err_clear();
+	assert_int_equal(certread_crls(&sk, data, len, CRLNAME), ERR_INVALID);
+	assert_null(sk);
+	if (strstr(err_msg(), msg) == NULL)
+		fail_msg("message \"%s\" lacks \"%s\"", err_msg(), msg);
+}
+
+static void
+free_crls(STACK_OF(X509_CRL) *sk)
+{
+	sk_X509_CRL_pop_free(sk, X509_CRL_free);
+}
+
+/*
+ * Fail unless a and b encode alike. X509_CRL_match() would not do: it
+ * compares hashes made on decoding, and the fixture CRLs were built.
+ */
+static void
+crl_same(const X509_CRL *a, const X509_CRL *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int na, nb;
+
+	assert_true((na = i2d_X509_CRL(a, &da)) > 0);
+	assert_true((nb = i2d_X509_CRL(b, &db)) > 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(da, db, (size_t)na);
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+}
+
+static void
+test_certread__crls_pem(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509_CRL) *sk;
+	X509_CRL *a, *b;
+	BIO *bio;
+	char *pem;
+	size_t len;
+
+	/* text and a certificate between the two CRLs */
+	a = make_crl(f, 0);
+	b = make_crl(f, 1);
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	BIO_puts(bio, "two CRLs\n");
+	assert_int_equal(PEM_write_bio_X509_CRL(bio, a), 1);
+	assert_int_equal(PEM_write_bio_X509(bio, f->cert[2]), 1);
+	BIO_puts(bio, "issuer=CN = cert 1\n");
+	assert_int_equal(PEM_write_bio_X509_CRL(bio, b), 1);
+	pem = drain(bio, &len);
+	sk = crls_ok(pem, len, 2);
+	crl_same(sk_X509_CRL_value(sk, 0), a);
+	crl_same(sk_X509_CRL_value(sk, 1), b);
+	free_crls(sk);
+	/* cut off inside the second CRL */
+	crls_bad(pem, len - 100, "\"" CRLNAME "\": PEM block 3 (after CRL 1) "
+	    "is malformed");
+	free(pem);
+	X509_CRL_free(a);
+	X509_CRL_free(b);
+}
+
+static void
+test_certread__crls_pem_bad(void **state)
+{
+	struct fixture *f = *state;
+	X509_CRL *a;
+	unsigned char *der = NULL, *more;
+	BIO *bio;
+	char *pem;
+	size_t len;
+	int n;
+
+	/* certificates only */
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	assert_int_equal(PEM_write_bio_X509(bio, f->cert[0]), 1);
+	pem = drain(bio, &len);
+	crls_bad(pem, len, "\"" CRLNAME "\" holds no CRL (1 other PEM "
+	    "block)");
+	free(pem);
+
+	/* the second X509 CRL block is valid base64 but no CRL */
+	a = make_crl(f, 0);
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	assert_int_equal(PEM_write_bio_X509_CRL(bio, a), 1);
+	assert_true(PEM_write_bio(bio, PEM_STRING_X509_CRL, "",
+	    (const unsigned char *)"\x30\x03\x02\x01\x01", 5) > 0);
+	pem = drain(bio, &len);
+	crls_bad(pem, len, "\"" CRLNAME "\": CRL 2 does not decode");
+	free(pem);
+
+	assert_true((n = i2d_X509_CRL(a, &der)) > 0);
+	assert_non_null(more = malloc((size_t)n + 1));
+	memcpy(more, der, (size_t)n);
+	more[n] = 0;
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	assert_true(PEM_write_bio(bio, PEM_STRING_X509_CRL, "", more,
+	    n + 1) > 0);
+	pem = drain(bio, &len);
+	crls_bad(pem, len, "\"" CRLNAME "\": CRL 1 has 1 bytes of trailing "
+	    "data");
+	free(pem);
+	free(more);
+	OPENSSL_free(der);
+	X509_CRL_free(a);
+
+	crls_bad("-----BEGIN X509 CRL-----\nMIIB\n", 30,
+	    "\"" CRLNAME "\": PEM block 1 is malformed");
+}
+
+static void
+test_certread__crls_der(void **state)
+{
+	struct fixture *f = *state;
+	STACK_OF(X509_CRL) *sk;
+	X509_CRL *a;
+	unsigned char *der = NULL, *more;
+	int n;
+
+	a = make_crl(f, 1);
+	assert_true((n = i2d_X509_CRL(a, &der)) > 0);
+	sk = crls_ok(der, (size_t)n, 1);
+	crl_same(sk_X509_CRL_value(sk, 0), a);
+	free_crls(sk);
+	assert_non_null(more = malloc((size_t)n + 2));
+	memcpy(more, der, (size_t)n);
+	memcpy(more + n, "\0\0", 2);
+	crls_bad(more, (size_t)n + 2, "\"" CRLNAME "\" has 2 bytes of "
+	    "trailing data after the DER CRL");
+	crls_bad(der, (size_t)n - 10, "\"" CRLNAME "\" holds no CRL (neither "
+	    "PEM nor a DER CRL)");
+	free(more);
+	OPENSSL_free(der);
+	X509_CRL_free(a);
+}
+
+static void
+test_certread__crls_garbage(void **state)
+{
+	unsigned char *big;
+
+	(void)state;
+	crls_bad("", 0, "\"" CRLNAME "\" is empty");
+	crls_bad("hello\n", 6, "\"" CRLNAME "\" holds no CRL (neither PEM "
+	    "nor a DER CRL)");
+	crls_bad("\x30\x03\x02\x01\x01", 5, "\"" CRLNAME "\" holds no CRL "
+	    "(neither PEM nor a DER CRL)");
+	assert_non_null(big = calloc(1, CERTREAD_MAX_BYTES + 1));
+	crls_bad(big, CERTREAD_MAX_BYTES + 1,
+	    "\"" CRLNAME "\" is larger than 16777216 bytes");
+	free(big);
+}
+
+static void
+test_certread__crls_too_many(void **state)
+{
+	struct fixture *f = *state;
+	X509_CRL *a;
+	BIO *bio, *one;
+	char *pem, *block;
+	size_t len, blen;
+	int i;
+
+	a = make_crl(f, 0);
+	assert_non_null(one = BIO_new(BIO_s_mem()));
+	assert_int_equal(PEM_write_bio_X509_CRL(one, a), 1);
+	block = drain(one, &blen);
+	assert_non_null(bio = BIO_new(BIO_s_mem()));
+	for (i = 0; i < CERTREAD_MAX_CRLS; i++)
+		assert_int_equal(BIO_write(bio, block, (int)blen), (int)blen);
+	pem = drain(bio, &len);
+	free_crls(crls_ok(pem, len, CERTREAD_MAX_CRLS));
+	assert_non_null(pem = realloc(pem, len + blen));
+	memcpy(pem + len, block, blen);
+	crls_bad(pem, len + blen, "\"" CRLNAME "\" holds more than 1000 CRLs");
+	free(pem);
+	free(block);
+	X509_CRL_free(a);
+}
+
 int
 main(void)
 {
@@ -661,6 +881,11 @@ main(void)
 		cmocka_unit_test(test_certread__bundle_pkcs12),
 		cmocka_unit_test(test_certread__bundle_pkcs12_legacy),
 		cmocka_unit_test(test_certread__bundle_bad),
+		cmocka_unit_test(test_certread__crls_pem),
+		cmocka_unit_test(test_certread__crls_pem_bad),
+		cmocka_unit_test(test_certread__crls_der),
+		cmocka_unit_test(test_certread__crls_garbage),
+		cmocka_unit_test(test_certread__crls_too_many),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

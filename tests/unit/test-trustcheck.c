@@ -5,8 +5,9 @@
  * intermediate, an untrusted root, an expired intermediate, revoked per
  * CRL, a stale CRL, a CRL signed by the wrong key, keyUsage without
  * keyEncipherment, nonRepudiation without digitalSignature, serverAuth
- * only, RSA-1024; CRLs fetched from the distribution point through a
- * stand-in for fetch_http(); and the CRL file reader.
+ * only, RSA-1024; and CRLs fetched from the distribution point through a
+ * stand-in for fetch_http(). Reading CRL files is tested in
+ * test-certread.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +18,7 @@
 
 #include <cmocka.h>
 
-#include <openssl/bio.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -666,73 +665,6 @@ test_trustcheck__fetch_without_crldp(void **state)
 }
 
 static void
-crls_bad(const char *data, size_t len, const char *sub)
-{
-	STACK_OF(X509_CRL) *sk = (STACK_OF(X509_CRL) *)&sk;
-
-	err_clear();
-	assert_int_equal(trustcheck_crls_parse(&sk, (const unsigned char *)data,
-	    len, "x.crl"), ERR_INVALID);
-	assert_null(sk);
-	if (strstr(err_msg(), "\"x.crl\"") == NULL ||
-	    strstr(err_msg(), sub) == NULL)
-		fail_msg("message \"%s\" lacks \"%s\"", err_msg(), sub);
-}
-
-static void
-test_trustcheck__crl_file(void **state)
-{
-	struct fixture *f = *state;
-	STACK_OF(X509_CRL) *sk = NULL;
-	X509_CRL *a, *b;
-	unsigned char *der = NULL, *buf;
-	char *pem;
-	BIO *bio;
-	long pemlen;
-	int n;
-
-	a = mk_crl(f->ica, f->ikey, NOW - DAY, NOW + DAY, NULL);
-	b = mk_crl(f->root, f->rkey, NOW - DAY, NOW + DAY, NULL);
-	assert_non_null(bio = BIO_new(BIO_s_mem()));
-	assert_true(BIO_puts(bio, "two CRLs\n") > 0);
-	assert_true(PEM_write_bio_X509_CRL(bio, a));
-	assert_true(PEM_write_bio_X509(bio, f->root));
-	assert_true(PEM_write_bio_X509_CRL(bio, b));
-	pemlen = BIO_get_mem_data(bio, &pem);
-	assert_int_equal(trustcheck_crls_parse(&sk, (unsigned char *)pem,
-	    (size_t)pemlen, "x.crl"), 0);
-	assert_int_equal(sk_X509_CRL_num(sk), 2);
-	sk_X509_CRL_pop_free(sk, X509_CRL_free);
-	sk = NULL;
-	/* Truncated in the middle of the second CRL. */
-	crls_bad(pem, (size_t)pemlen - 200, "malformed");
-	BIO_free(bio);
-
-	assert_true((n = i2d_X509_CRL(a, &der)) > 0);
-	assert_int_equal(trustcheck_crls_parse(&sk, der, (size_t)n, "x.crl"),
-	    0);
-	assert_int_equal(sk_X509_CRL_num(sk), 1);
-	sk_X509_CRL_pop_free(sk, X509_CRL_free);
-	assert_non_null(buf = malloc((size_t)n + 1));
-	memcpy(buf, der, (size_t)n);
-	buf[n] = 0;
-	crls_bad((char *)buf, (size_t)n + 1, "trailing");
-	crls_bad((char *)buf, (size_t)n - 10, "neither PEM nor");
-	free(buf);
-	OPENSSL_free(der);
-
-	crls_bad("", 0, "empty");
-	crls_bad("hello\n", 6, "holds no CRL");
-	assert_non_null(bio = BIO_new(BIO_s_mem()));
-	assert_true(PEM_write_bio_X509(bio, f->root));
-	pemlen = BIO_get_mem_data(bio, &pem);
-	crls_bad(pem, (size_t)pemlen, "holds no CRL (1 other PEM block)");
-	BIO_free(bio);
-	X509_CRL_free(a);
-	X509_CRL_free(b);
-}
-
-static void
 test_trustcheck__result_names(void **state)
 {
 	(void)state;
@@ -762,7 +694,6 @@ main(void)
 		T(test_trustcheck__rsa_1024),
 		T(test_trustcheck__fetch),
 		T(test_trustcheck__fetch_without_crldp),
-		T(test_trustcheck__crl_file),
 		cmocka_unit_test(test_trustcheck__result_names),
 	};
 
