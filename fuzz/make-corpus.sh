@@ -128,3 +128,6 @@ printf '' >"$cnf/empty.conf"
 
 # serialized stores and trust bundles (the sst and bundle targets)
 sh ./make-sst-corpus.sh
+
+# CSV directory exports (the dirsrc_csv target)
+sh ./make-csv-corpus.sh

@@ -21,6 +21,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 
@@ -37,6 +39,9 @@
 #define DEF_STORE_PATH		"mailcert.db"
 #define DEF_CRL_SUBSCRIBER_DAYS	7
 #define DEF_CRL_CA_DAYS		360
+#define DEF_DNS_TIMEOUT_MS	3000
+#define DEF_DNS_TRIES		2
+#define DNS_SERVERS_MAX		16	/* entries in [dns] servers */
 
 #define ORG_MAX_CHARS		64	/* X.520 ub-organization-name */
 
@@ -52,6 +57,9 @@ enum field {
 	F_CRL_CA_DAYS,
 	F_STORE_BACKEND,
 	F_STORE_PATH,
+	F_DNS_SERVERS,
+	F_DNS_TIMEOUT_MS,
+	F_DNS_TRIES,
 	F__MAX
 };
 
@@ -70,9 +78,13 @@ static const struct {
 	[F_CRL_CA_DAYS] =	{ "crl", "ca_days" },
 	[F_STORE_BACKEND] =	{ "store", "backend" },
 	[F_STORE_PATH] =	{ "store", "path" },
+	[F_DNS_SERVERS] =	{ "dns", "servers" },
+	[F_DNS_TIMEOUT_MS] =	{ "dns", "timeout_ms" },
+	[F_DNS_TRIES] =		{ "dns", "tries" },
 };
 
-static const char *const sections[] = { "ca", "issue", "crl", "store" };
+static const char *const sections[] = { "ca", "issue", "crl", "store",
+    "dns" };
 
 struct parser {
 	const char	*name;		/* file name for messages */
@@ -261,6 +273,108 @@ check_org(const struct parser *ps, const char *v)
 	return 0;
 }
 
+/*
+ * One [dns] servers entry, s[0..n): an IPv4 address or a bracketed IPv6
+ * address, each with an optional ":port". Only addresses: c-ares takes no
+ * host names here, and a resolver found through DNS would be circular.
+ */
+static int
+check_server(const struct parser *ps, const char *s, size_t n)
+{
+	char host[INET6_ADDRSTRLEN + 1], port[8];
+	unsigned char addr[sizeof(struct in6_addr)];
+	const char *hend, *p;
+	size_t hlen, plen;
+	long pn;
+	int af = AF_INET;
+
+	if (n == 0)
+		return field_err(ps, F_DNS_SERVERS, "empty entry in the list");
+	if (s[0] == '[') {
+		af = AF_INET6;
+		if ((hend = memchr(s, ']', n)) == NULL)
+			return field_err(ps, F_DNS_SERVERS, "\"%.*s\" has no "
+			    "closing \"]\"", (int)n, s);
+		hlen = (size_t)(hend - s - 1);
+		p = hend + 1;
+		if (hlen >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s + 1, hlen);
+	} else {
+		if ((hend = memchr(s, ':', n)) == NULL)
+			hend = s + n;
+		hlen = (size_t)(hend - s);
+		p = hend;
+		if (hlen >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s, hlen);
+	}
+	host[hlen] = '\0';
+	if (inet_pton(af, host, addr) != 1)
+		goto bad_addr;
+	if (p == s + n)
+		return 0;
+	plen = (size_t)(s + n - p) - 1;
+	if (p[0] != ':' || plen == 0 || plen >= sizeof(port) ||
+	    strspn(p + 1, "0123456789") < plen)
+		return field_err(ps, F_DNS_SERVERS, "\"%.*s\" has a bad port "
+		    "(expected ADDRESS[:PORT], 1..65535)", (int)n, s);
+	memcpy(port, p + 1, plen);
+	port[plen] = '\0';
+	pn = strtol(port, NULL, 10);
+	if (pn < 1 || pn > 65535)
+		return field_err(ps, F_DNS_SERVERS, "\"%.*s\" has a bad port "
+		    "(expected ADDRESS[:PORT], 1..65535)", (int)n, s);
+	return 0;
+bad_addr:
+	return field_err(ps, F_DNS_SERVERS, "\"%.*s\" is not an IP address "
+	    "with an optional port (IPv4 as 192.0.2.1:53, IPv6 as "
+	    "[2001:db8::1]:53)", (int)n, s);
+}
+
+/* A comma-separated list of check_server() entries, spaces allowed. */
+static int
+check_servers(char **out, const struct parser *ps, const char *v)
+{
+	const char *p = v, *end, *e;
+	size_t n, count = 0;
+	char *norm = NULL, *o;
+	int rc;
+
+	*out = NULL;
+	/* Room for v without its blanks: the form c-ares parses. */
+	if ((norm = malloc(strlen(v) + 1)) == NULL)
+		return err_set(ERR_NOMEM, "out of memory");
+	o = norm;
+	for (;;) {
+		end = strchr(p, ',');
+		e = end != NULL ? end : p + strlen(p);
+		n = (size_t)(e - p);
+		trim(&p, &n);
+		if ((rc = check_server(ps, p, n)) != 0)
+			goto out;
+		if (++count > DNS_SERVERS_MAX) {
+			rc = field_err(ps, F_DNS_SERVERS, "more than %d "
+			    "servers", DNS_SERVERS_MAX);
+			goto out;
+		}
+		if (o != norm)
+			*o++ = ',';
+		memcpy(o, p, n);
+		o += n;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	*o = '\0';
+	*out = norm;
+	norm = NULL; /* transferred */
+	rc = 0;
+out:
+	free(norm);
+	return rc;
+}
+
 /* Wrap the message another module recorded with our file and line. */
 static int
 rewrap(const struct parser *ps, enum field f, int rc)
@@ -287,7 +401,7 @@ set_field(struct config *cfg, const struct parser *ps, enum field f,
     const char *v)
 {
 	enum key_type kt;
-	char *url = NULL;
+	char *url = NULL, *list = NULL;
 	int rc;
 
 	switch (f) {
@@ -339,6 +453,17 @@ set_field(struct config *cfg, const struct parser *ps, enum field f,
 		if (v[0] == '\0')
 			return field_err(ps, f, "must not be empty");
 		return replace(&cfg->store_path, resolve(ps->dir, v));
+	case F_DNS_SERVERS:
+		if (v[0] == '\0')
+			return field_err(ps, f, "must not be empty (leave the "
+			    "key out to use the system's resolvers)");
+		if ((rc = check_servers(&list, ps, v)) != 0)
+			return rc;
+		return replace(&cfg->dns_servers, list);
+	case F_DNS_TIMEOUT_MS:
+		return parse_days(&cfg->dns_timeout_ms, ps, f, v, 100, 30000);
+	case F_DNS_TRIES:
+		return parse_days(&cfg->dns_tries, ps, f, v, 1, 5);
 	default:
 		abort();	/* every field has a case above */
 	}
@@ -404,7 +529,7 @@ parse_section(struct parser *ps, const char *s, size_t n)
 		}
 	}
 	return line_err(ps, "unknown section \"[%.*s]\" (expected [ca], "
-	    "[issue], [crl] or [store])", (int)n, s);
+	    "[issue], [crl], [store] or [dns])", (int)n, s);
 }
 
 static int
@@ -622,6 +747,12 @@ config_format(char **out, const struct config *cfg)
 	if ((rc = emit(fp, "backend", cfg->store_backend)) != 0 ||
 	    (rc = emit(fp, "path", store_path_rel(cfg))) != 0)
 		goto out;
+	fputs("\n[dns]\n", fp);
+	if (cfg->dns_servers != NULL &&
+	    (rc = emit(fp, "servers", cfg->dns_servers)) != 0)
+		goto out;
+	fprintf(fp, "timeout_ms = %d\ntries = %d\n", cfg->dns_timeout_ms,
+	    cfg->dns_tries);
 	if (ferror(fp)) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -666,6 +797,8 @@ config_defaults(struct config **out, const char *dir)
 	cfg->issue_profile = PROFILE_STRICT;
 	cfg->crl_subscriber_days = DEF_CRL_SUBSCRIBER_DAYS;
 	cfg->crl_ca_days = DEF_CRL_CA_DAYS;
+	cfg->dns_timeout_ms = DEF_DNS_TIMEOUT_MS;
+	cfg->dns_tries = DEF_DNS_TRIES;
 	*out = cfg;
 	cfg = NULL; /* transferred */
 	rc = 0;
@@ -686,5 +819,6 @@ config_free(struct config *cfg)
 	free(cfg->store_backend);
 	free(cfg->store_path);
 	free(cfg->kek_path);
+	free(cfg->dns_servers);
 	free(cfg);
 }

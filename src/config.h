@@ -6,6 +6,8 @@
  *   [issue]   key, days, profile
  *   [crl]     subscriber_days, ca_days
  *   [store]   backend (sqlite), path (relative to the data directory)
+ *   [dns]     servers (host:port, ...), timeout_ms, tries: the resolvers
+ *             domain verification asks; none means the system's
  *
  * Unknown sections or keys, and values out of range, are errors naming the
  * file, line and key: a typo must never fall back to a default silently.
@@ -32,6 +34,10 @@ struct config {
 	char		*store_backend;	/* "sqlite" */
 	char		*store_path;	/* database path, resolved against dir */
 	char		*kek_path;	/* key-encryption key, resolved */
+	char		*dns_servers;	/* "127.0.0.1:5353,[::1]:53" in
+					 * c-ares CSV form; NULL: system */
+	int		 dns_timeout_ms; /* per try, 100..30000 */
+	int		 dns_tries;	/* 1..5 */
 };
 
 #define CONFIG_MAX_BYTES	(64 * 1024)

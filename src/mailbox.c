@@ -409,6 +409,20 @@ mailbox_normalize(char **out, const char *addr)
 	return 0;
 }
 
+int
+mailbox_domain_check(const char *dom)
+{
+	char sd[SHOW_MAX];
+	size_t n = strlen(dom);
+
+	if (n == 0)
+		return err_set(ERR_INVALID, "domain is empty");
+	if (n > DOMAIN_MAX)
+		return err_set(ERR_INVALID, "domain \"%s\" is longer than %d "
+		    "octets (%zu)", show(sd, dom, n), DOMAIN_MAX, n);
+	return check_domain(dom, n);
+}
+
 const char *
 mailbox_domain(const char *addr)
 {

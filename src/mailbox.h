@@ -19,6 +19,13 @@
  */
 int	mailbox_normalize(char **out, const char *addr);
 
+/*
+ * Check that dom is a domain mailcert accepts in an address (at least two
+ * LDH labels, A-labels for IDNs, at most 255 octets). ERR_INVALID with a
+ * message naming the problem.
+ */
+int	mailbox_domain_check(const char *dom);
+
 /* The domain part of a normalised address, "" if it has no '@'.
  * Borrowed from addr. */
 const char *mailbox_domain(const char *addr);

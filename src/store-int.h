@@ -4,7 +4,8 @@
  * reason, list filter, NULL out parameters) and then dispatches here, so a
  * backend sees only well-formed input: serials are uppercase hex of 1 to
  * STORE_SERIAL_MAX digits, reasons are enum revoke_reason values, filters
- * are in range. Each operation has the contract of its store.h namesake.
+ * are in range, domain names are lower-case and domain methods in range.
+ * Each operation has the contract of its store.h namesake.
  */
 #ifndef MAILCERT_STORE_INT_H
 #define MAILCERT_STORE_INT_H
@@ -51,6 +52,13 @@ struct store_ops {
 		    int64_t ca_id);
 	int	(*crl_latest)(struct store_crl **out, struct store *st,
 		    int64_t ca_id);
+	int	(*domain_put)(struct store *st, struct store_domain *d);
+	int	(*domain_get)(struct store_domain **out, struct store *st,
+		    const char *name);
+	int	(*domain_list)(struct store_domain ***out, size_t *n,
+		    struct store *st);
+	int	(*domain_update)(struct store *st,
+		    const struct store_domain *d);
 };
 
 /*
@@ -73,5 +81,6 @@ int		 store_ca_role_parse(const char *s);
 const char	*store_ca_state_name(enum store_ca_state s);
 int		 store_ca_state_parse(const char *s);
 int		 store_cert_state_parse(const char *s);
+int		 store_domain_method_parse(const char *s);
 
 #endif

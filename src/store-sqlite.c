@@ -103,11 +103,31 @@ static const char *const migrations[] = {
 	"  CHECK (usage IN ('both', 'sign', 'encrypt'));"
 	"ALTER TABLE certs ADD COLUMN superseded_by TEXT;"
 	"ALTER TABLE certs ADD COLUMN key_released_at INTEGER;",
+	/*
+	 * 3: mail domains and the proof that the organisation controls them
+	 * (a DNS TXT record, or an administrator's assertion).
+	 */
+	"CREATE TABLE domains ("
+	"  name TEXT PRIMARY KEY CHECK (name = lower(name)),"
+	"  token TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  verified_at INTEGER,"
+	"  valid_until INTEGER,"
+	"  method TEXT CHECK (method IN ('dns', 'assert')),"
+	"  last_check_at INTEGER,"
+	"  last_error TEXT,"
+	"  CONSTRAINT domain_verified CHECK ((method IS NULL) ="
+	"    (verified_at IS NULL) AND (method IS NULL) = (valid_until IS NULL))"
+	");",
 };
 
 #define CA_COLS								\
 	"id, name, role, parent_id, state, serial, key_id, der, "	\
 	"not_before, not_after, created_at FROM cas"
+
+#define DOMAIN_COLS							\
+	"name, token, created_at, verified_at, valid_until, method, "	\
+	"last_check_at, last_error FROM domains"
 
 #define CERT_COLS							\
 	"c.id, c.serial, c.ca_id, a.name, c.email, c.given_name, "	\
@@ -138,6 +158,10 @@ enum stmt {
 	STMT_CRL_PUT,
 	STMT_CRL_LAST,
 	STMT_CRL_LATEST,
+	STMT_DOMAIN_PUT,
+	STMT_DOMAIN_GET,
+	STMT_DOMAIN_LIST,
+	STMT_DOMAIN_UPDATE,
 	STMT__MAX
 };
 
@@ -192,6 +216,16 @@ static const struct {
 	[STMT_CRL_LATEST] = { "SELECT ca_id, number, this_update, "
 	    "next_update, der FROM crls WHERE ca_id = ?1 "
 	    "ORDER BY number DESC LIMIT 1", "read a CRL" },
+	[STMT_DOMAIN_PUT] = { "INSERT INTO domains(name, token, created_at, "
+	    "verified_at, valid_until, method, last_check_at, last_error) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", "store a domain" },
+	[STMT_DOMAIN_GET] = { "SELECT " DOMAIN_COLS " WHERE name = ?1",
+	    "look up a domain" },
+	[STMT_DOMAIN_LIST] = { "SELECT " DOMAIN_COLS " ORDER BY name",
+	    "list domains" },
+	[STMT_DOMAIN_UPDATE] = { "UPDATE domains SET verified_at = ?2, "
+	    "valid_until = ?3, method = ?4, last_check_at = ?5, "
+	    "last_error = ?6 WHERE name = ?1", "update a domain" },
 };
 
 struct sqlstore {
@@ -1136,6 +1170,164 @@ out:
 	return rc;
 }
 
+/* Bind t to parameter i, or leave it NULL when t is 0 (unset). */
+static int
+bind_time(sqlite3_stmt *stmt, int i, int64_t t)
+{
+	return t == 0 ? sqlite3_bind_null(stmt, i) :
+	    sqlite3_bind_int64(stmt, i, t);
+}
+
+static const char *
+method_text(enum store_domain_method m)
+{
+	return m == STORE_DOMAIN_NONE ? NULL : store_domain_method_name(m);
+}
+
+/* The domain on the current row of a DOMAIN_COLS query. */
+static int
+domain_row(struct store_domain **out, struct sqlstore *s, sqlite3_stmt *stmt)
+{
+	struct store_domain *d = NULL;
+	int method = STORE_DOMAIN_NONE, rc;
+
+	*out = NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = col_text(&d->name, stmt, 0)) != 0 ||
+	    (rc = col_text(&d->token, stmt, 1)) != 0 ||
+	    (rc = col_text(&d->last_error, stmt, 7)) != 0)
+		goto out;
+	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
+	    (method = col_enum(stmt, 5, store_domain_method_parse)) < 0) {
+		rc = err_set(ERR_STORE, "%s: domain \"%s\" has an unknown "
+		    "verification method", s->path, d->name);
+		goto out;
+	}
+	d->method = method;
+	d->created_at = sqlite3_column_int64(stmt, 2);
+	d->verified_at = sqlite3_column_int64(stmt, 3);
+	d->valid_until = sqlite3_column_int64(stmt, 4);
+	d->last_check_at = sqlite3_column_int64(stmt, 6);
+	*out = d;
+	d = NULL;	/* transferred */
+out:
+	store_domain_free(d);
+	return rc;
+}
+
+static int
+op_domain_put(struct store *st, struct store_domain *d)
+{
+	struct sqlstore *s = sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int64_t now = timefmt_now();
+	int rc;
+
+	if ((rc = stmt_get(&stmt, s, STMT_DOMAIN_PUT)) != 0)
+		goto out;
+	if (bind_text(stmt, 1, d->name) != 0 ||
+	    bind_text(stmt, 2, d->token) != 0 ||
+	    sqlite3_bind_int64(stmt, 3, now) != 0 ||
+	    bind_time(stmt, 4, d->verified_at) != 0 ||
+	    bind_time(stmt, 5, d->valid_until) != 0 ||
+	    bind_text(stmt, 6, method_text(d->method)) != 0 ||
+	    bind_time(stmt, 7, d->last_check_at) != 0 ||
+	    bind_text(stmt, 8, d->last_error) != 0) {
+		rc = qerr(s, STMT_DOMAIN_PUT);
+		goto out;
+	}
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		rc = conflict(s) ? err_set(ERR_EXISTS, "domain \"%s\" exists "
+		    "already", d->name) : dberr(s, "cannot store domain "
+		    "\"%s\"", d->name);
+		goto out;
+	}
+	d->created_at = now;
+out:
+	stmt_done(stmt);
+	return rc;
+}
+
+static int
+op_domain_get(struct store_domain **out, struct store *st, const char *name)
+{
+	struct sqlstore *s = sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = stmt_get1(&stmt, s, STMT_DOMAIN_GET, name, 0)) == 0 &&
+	    (rc = stmt_row(s, stmt, STMT_DOMAIN_GET)) == 0)
+		rc = domain_row(out, s, stmt);
+	else if (rc == ERR_NOTFOUND)
+		rc = err_set(ERR_NOTFOUND, "no domain \"%s\" (add it with "
+		    "mailcert domain add)", name);
+	stmt_done(stmt);
+	return rc;
+}
+
+static int
+op_domain_list(struct store_domain ***out, size_t *n, struct store *st)
+{
+	struct sqlstore *s = sq(st);
+	struct store_domain **v = NULL, **nv;
+	sqlite3_stmt *stmt = NULL;
+	size_t len = 0, cap = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = stmt_get(&stmt, s, STMT_DOMAIN_LIST)) != 0)
+		goto out;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((nv = array_grow(v, len, &cap, sizeof(*v))) == NULL) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		v = nv;
+		if ((rc = domain_row(&v[len], s, stmt)) != 0)
+			goto out;
+		len++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = qerr(s, STMT_DOMAIN_LIST);
+		goto out;
+	}
+	*out = v;
+	*n = len;
+	v = NULL;	/* transferred */
+out:
+	stmt_done(stmt);
+	store_domain_list_free(v, len);
+	return rc;
+}
+
+static int
+op_domain_update(struct store *st, const struct store_domain *d)
+{
+	struct sqlstore *s = sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int changed = 0, rc;
+
+	if ((rc = stmt_get1(&stmt, s, STMT_DOMAIN_UPDATE, d->name, 0)) != 0)
+		return rc;
+	if (bind_time(stmt, 2, d->verified_at) != 0 ||
+	    bind_time(stmt, 3, d->valid_until) != 0 ||
+	    bind_text(stmt, 4, method_text(d->method)) != 0 ||
+	    bind_time(stmt, 5, d->last_check_at) != 0 ||
+	    bind_text(stmt, 6, d->last_error) != 0) {
+		stmt_done(stmt);
+		return qerr(s, STMT_DOMAIN_UPDATE);
+	}
+	if ((rc = step_changes(&changed, s, stmt, STMT_DOMAIN_UPDATE)) != 0)
+		return rc;
+	return changed ? 0 : err_set(ERR_NOTFOUND, "no domain \"%s\"",
+	    d->name);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = op_open,
@@ -1161,4 +1353,8 @@ const struct store_ops store_sqlite_ops = {
 	.crl_put = op_crl_put,
 	.crl_last_number = op_crl_last_number,
 	.crl_latest = op_crl_latest,
+	.domain_put = op_domain_put,
+	.domain_get = op_domain_get,
+	.domain_list = op_domain_list,
+	.domain_update = op_domain_update,
 };

@@ -35,6 +35,12 @@ static const char *const cert_states[] = {
 	[CERT_STATE_REVOKED] = "revoked",
 };
 
+static const char *const domain_methods[] = {
+	[STORE_DOMAIN_NONE] = "none",
+	[STORE_DOMAIN_DNS] = "dns",
+	[STORE_DOMAIN_ASSERT] = "assert",
+};
+
 static const struct {
 	int		 reason;
 	const char	*name;
@@ -355,6 +361,81 @@ store_crl_latest(struct store_crl **out, struct store *st, int64_t ca_id)
 	return st->ops->crl_latest(out, st, ca_id);
 }
 
+/*
+ * A domain name must reach the backend in one spelling so that it can be
+ * the primary key; domain.c checks the syntax, this only the case.
+ */
+static int
+domain_check(const struct store_domain *d)
+{
+	const char *p;
+
+	if (d->name == NULL || d->name[0] == '\0')
+		return err_set(ERR_INVALID, "domain has no name");
+	for (p = d->name; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return err_set(ERR_INVALID, "domain \"%s\" is not in "
+			    "lower case", d->name);
+	if ((size_t)d->method >= nitems(domain_methods))
+		return err_set(ERR_INVALID, "domain \"%s\" has unknown "
+		    "verification method %d", d->name, (int)d->method);
+	if ((d->method == STORE_DOMAIN_NONE) != (d->verified_at == 0) ||
+	    (d->verified_at == 0) != (d->valid_until == 0))
+		return err_set(ERR_INVALID, "domain \"%s\": method, "
+		    "verified_at and valid_until must be set together",
+		    d->name);
+	return 0;
+}
+
+int
+store_domain_put(struct store *st, struct store_domain *d)
+{
+	int rc;
+
+	if ((rc = domain_check(d)) != 0)
+		return rc;
+	if (d->token == NULL || d->token[0] == '\0')
+		return err_set(ERR_INVALID, "domain \"%s\" has no token",
+		    d->name);
+	return st->ops->domain_put(st, d);
+}
+
+int
+store_domain_get(struct store_domain **out, struct store *st,
+    const char *name)
+{
+	char *lower = NULL, *p;
+	int rc;
+
+	*out = NULL;
+	assert(name != NULL);
+	if ((lower = strdup(name)) == NULL)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (p = lower; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	rc = st->ops->domain_get(out, st, lower);
+	free(lower);
+	return rc;
+}
+
+int
+store_domain_list(struct store_domain ***out, size_t *n, struct store *st)
+{
+	*out = NULL;
+	*n = 0;
+	return st->ops->domain_list(out, n, st);
+}
+
+int
+store_domain_update(struct store *st, const struct store_domain *d)
+{
+	int rc;
+
+	if ((rc = domain_check(d)) != 0)
+		return rc;
+	return st->ops->domain_update(st, d);
+}
+
 void
 store_key_free(struct store_key *k)
 {
@@ -430,6 +511,29 @@ store_crl_free(struct store_crl *crl)
 	free(crl);
 }
 
+void
+store_domain_free(struct store_domain *d)
+{
+	if (d == NULL)
+		return;
+	free(d->name);
+	free(d->token);
+	free(d->last_error);
+	free(d);
+}
+
+void
+store_domain_list_free(struct store_domain **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		store_domain_free(v[i]);
+	free(v);
+}
+
 /* Index of s in names, or -1. */
 static int
 name_find(const char *const *names, size_t n, const char *s)
@@ -452,6 +556,19 @@ int
 store_cert_state_parse(const char *s)
 {
 	return name_find(cert_states, nitems(cert_states), s);
+}
+
+const char *
+store_domain_method_name(enum store_domain_method m)
+{
+	return (size_t)m < nitems(domain_methods) ? domain_methods[m] :
+	    "unknown";
+}
+
+int
+store_domain_method_parse(const char *s)
+{
+	return name_find(domain_methods, nitems(domain_methods), s);
 }
 
 const char *

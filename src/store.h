@@ -1,5 +1,6 @@
 /*
- * store.h: persistence for CAs, escrowed keys, certificates and CRLs. The
+ * store.h: persistence for CAs, escrowed keys, certificates, CRLs and
+ * verified mail domains. The
  * store is the only shared state of mailcert. SQLite (store-sqlite.c) is
  * the embedded backend; the backend is chosen in store_open() so another
  * (PostgreSQL) can be added behind the same calls (store-int.h).
@@ -104,6 +105,27 @@ struct store_cert_filter {
 	int64_t		 now;		/* reference time for expired */
 };
 
+/* How a mail domain was verified (domain.h); NONE until it first is. */
+enum store_domain_method {
+	STORE_DOMAIN_NONE,
+	STORE_DOMAIN_DNS,	/* the TXT record was found */
+	STORE_DOMAIN_ASSERT,	/* an administrator vouched, without DNS */
+	STORE_DOMAIN__MAX
+};
+
+/* A mail domain and its proof of control. Times are 0 when unset. */
+struct store_domain {
+	char		*name;		/* lower-case A-label form */
+	char		*token;		/* expected in the TXT record */
+	int64_t		 created_at;	/* set by store_domain_put() */
+	int64_t		 verified_at;	/* last successful verification */
+	int64_t		 valid_until;	/* verification holds until */
+	enum store_domain_method method; /* of the last success */
+	int64_t		 last_check_at;	/* last DNS lookup, either outcome */
+	char		*last_error;	/* why the last lookup failed; NULL
+					 * after a success */
+};
+
 struct store_crl {
 	int64_t		 ca_id;
 	int64_t		 number;	/* CRL number, 1, 2, ... per CA */
@@ -182,12 +204,36 @@ int	store_crl_last_number(int64_t *out, struct store *st, int64_t ca_id);
 int	store_crl_latest(struct store_crl **out, struct store *st,
 	    int64_t ca_id);
 
+/*
+ * Store a new domain with all of d's fields but created_at, which is set
+ * (in d too). ERR_EXISTS naming it if the domain is known.
+ */
+int	store_domain_put(struct store *st, struct store_domain *d);
+/* By name (any case). ERR_NOTFOUND naming it if absent. */
+int	store_domain_get(struct store_domain **out, struct store *st,
+	    const char *name);
+/* All domains by name. *out is an array of *n records; free with
+ * store_domain_list_free(). */
+int	store_domain_list(struct store_domain ***out, size_t *n,
+	    struct store *st);
+/*
+ * Record the outcome of a verification: d's verified_at, valid_until,
+ * method, last_check_at and last_error replace the stored ones (the token
+ * never changes). ERR_NOTFOUND naming d->name if it is not known.
+ */
+int	store_domain_update(struct store *st, const struct store_domain *d);
+
 void	store_key_free(struct store_key *k);
 void	store_ca_free(struct store_ca *ca);
 void	store_ca_list_free(struct store_ca **v, size_t n);
 void	store_cert_free(struct store_cert *c);
 void	store_cert_list_free(struct store_cert **v, size_t n);
 void	store_crl_free(struct store_crl *crl);
+void	store_domain_free(struct store_domain *d);
+void	store_domain_list_free(struct store_domain **v, size_t n);
+
+/* "dns" | "assert" | "none"; static. */
+const char *store_domain_method_name(enum store_domain_method m);
 
 /* "valid" | "revoked"; static. */
 const char *store_cert_state_name(enum cert_state s);

@@ -106,5 +106,8 @@ int	cmd_export_p12(struct cli_ctx *, int, char **);
 int	cmd_inspect(struct cli_ctx *, int, char **);
 int	cmd_audit_trust(struct cli_ctx *, int, char **);
 int	cmd_check(struct cli_ctx *, int, char **);
+int	cmd_domain_add(struct cli_ctx *, int, char **);
+int	cmd_domain_verify(struct cli_ctx *, int, char **);
+int	cmd_domain_list(struct cli_ctx *, int, char **);
 
 #endif

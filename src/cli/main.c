@@ -72,6 +72,13 @@ static const struct cli_cmd commands[] = {
 	    "CERTFILE --address ADDR [--trust BUNDLE] [--crl FILE|--fetch-crl] "
 	    "[--usage sign|encrypt] [--at DATE] [--json]",
 	    "Would mail clients accept a certificate for an address?" },
+	{ "domain", "add", cmd_domain_add, "DOMAIN [--assert]",
+	    "Add a mail domain; prints the DNS TXT record that verifies it "
+	    "(--assert: verified for a year without DNS)." },
+	{ "domain", "verify", cmd_domain_verify, "[DOMAIN]",
+	    "Look up the TXT record of one or every domain." },
+	{ "domain", "list", cmd_domain_list, "[--json]",
+	    "List the domains, their state and days left." },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

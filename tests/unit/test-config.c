@@ -63,6 +63,12 @@ assert_config_equal(const struct config *a, const struct config *b)
 	assert_string_equal(a->store_backend, b->store_backend);
 	assert_string_equal(a->store_path, b->store_path);
 	assert_string_equal(a->kek_path, b->kek_path);
+	if (a->dns_servers == NULL || b->dns_servers == NULL)
+		assert_ptr_equal(a->dns_servers, b->dns_servers);
+	else
+		assert_string_equal(a->dns_servers, b->dns_servers);
+	assert_int_equal(a->dns_timeout_ms, b->dns_timeout_ms);
+	assert_int_equal(a->dns_tries, b->dns_tries);
 }
 
 /* Format cfg, parse the text again, and expect the same config. */
@@ -455,6 +461,45 @@ test_config__format_special(void **state)
 }
 
 static void
+test_config__dns(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("");
+	assert_null(cfg->dns_servers);
+	assert_int_equal(cfg->dns_timeout_ms, 3000);
+	assert_int_equal(cfg->dns_tries, 2);
+	round_trip(cfg);
+	config_free(cfg);
+	cfg = parse_ok("[dns]\nservers = 127.0.0.1:5353, [::1]:53,192.0.2.1\n"
+	    "timeout_ms = 100\ntries = 5\n");
+	assert_string_equal(cfg->dns_servers,
+	    "127.0.0.1:5353,[::1]:53,192.0.2.1");
+	assert_int_equal(cfg->dns_timeout_ms, 100);
+	assert_int_equal(cfg->dns_tries, 5);
+	round_trip(cfg);
+	config_free(cfg);
+	parse_bad("[dns]\nservers =\n", "[dns] servers: must not be empty");
+	parse_bad("[dns]\nservers = ns1.example.org:53\n",
+	    "\"ns1.example.org:53\" is not an IP address");
+	parse_bad("[dns]\nservers = ::1\n", "\"::1\" is not an IP address");
+	parse_bad("[dns]\nservers = [::1:53\n", "no closing \"]\"");
+	parse_bad("[dns]\nservers = 127.0.0.1:0\n", "has a bad port");
+	parse_bad("[dns]\nservers = 127.0.0.1:65536\n", "has a bad port");
+	parse_bad("[dns]\nservers = [::1]x\n", "has a bad port");
+	parse_bad("[dns]\nservers = 127.0.0.1,,127.0.0.2\n", "empty entry");
+	parse_bad("[dns]\ntimeout_ms = 99\n",
+	    "[dns] timeout_ms: 99 is out of range (100..30000)");
+	parse_bad("[dns]\ntimeout_ms = 30001\n", "out of range");
+	parse_bad("[dns]\ntries = 0\n", "[dns] tries: 0 is out of range "
+	    "(1..5)");
+	parse_bad("[dns]\ntries = 6\n", "out of range");
+	parse_bad("[dns]\nport = 53\n", "unknown key \"port\" in [dns] "
+	    "(expected one of: servers, timeout_ms, tries)");
+}
+
+static void
 test_config__format_store_path(void **state)
 {
 	static const char text_in[] = "[store]\npath = sub/x.db\n";
@@ -562,6 +607,7 @@ main(void)
 		cmocka_unit_test(test_config__format_defaults),
 		cmocka_unit_test(test_config__format_special),
 		cmocka_unit_test(test_config__format_store_path),
+		cmocka_unit_test(test_config__dns),
 		cmocka_unit_test(test_config__format_control),
 		cmocka_unit_test(test_config__load_missing),
 		cmocka_unit_test(test_config__load),

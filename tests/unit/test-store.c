@@ -190,7 +190,7 @@ test_store__open_twice(void **state)
 	int v;
 
 	ok(store_schema_version(&v, fx->st));
-	assert_int_equal(v, 2);
+	assert_int_equal(v, 3);
 	put_key(fx->st, "k1");
 	store_close(fx->st);
 	fx->st = NULL;
@@ -198,7 +198,7 @@ test_store__open_twice(void **state)
 	/* Migrating an up-to-date store is a no-op that keeps the data. */
 	ok(store_open(&fx->st, fx->cfg));
 	ok(store_schema_version(&v, fx->st));
-	assert_int_equal(v, 2);
+	assert_int_equal(v, 3);
 	ok(store_key_get(&k, fx->st, "k1"));
 	store_key_free(k);
 
@@ -766,6 +766,89 @@ test_store__ca_set_state(void **state)
 	    ERR_INVALID);
 }
 
+static void
+test_store__domain(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_domain d, *got = NULL, **v = NULL;
+	size_t n = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.name = "example.org";
+	d.token = "00112233445566778899aabbccddeeff";
+	ok(store_domain_put(fx->st, &d));
+	assert_int_equal(d.created_at, fx->now);
+	want(store_domain_put(fx->st, &d), ERR_EXISTS);
+	assert_non_null(strstr(err_msg(), "domain \"example.org\" exists"));
+	/* lookups take any case; names are stored in one */
+	ok(store_domain_get(&got, fx->st, "EXAMPLE.Org"));
+	assert_string_equal(got->name, "example.org");
+	assert_string_equal(got->token, d.token);
+	assert_int_equal(got->created_at, fx->now);
+	assert_int_equal(got->method, STORE_DOMAIN_NONE);
+	assert_int_equal(got->verified_at, 0);
+	assert_int_equal(got->valid_until, 0);
+	assert_int_equal(got->last_check_at, 0);
+	assert_null(got->last_error);
+	/* a verification, then a failed check that keeps it */
+	got->method = STORE_DOMAIN_DNS;
+	got->verified_at = fx->now;
+	got->valid_until = fx->now + 365 * 86400;
+	got->last_check_at = fx->now;
+	ok(store_domain_update(fx->st, got));
+	store_domain_free(got);
+	ok(store_domain_get(&got, fx->st, "example.org"));
+	assert_int_equal(got->method, STORE_DOMAIN_DNS);
+	assert_int_equal(got->valid_until, fx->now + 365 * 86400);
+	free(got->last_error);
+	assert_non_null(got->last_error = strdup("NXDOMAIN"));
+	got->last_check_at = fx->now + 10;
+	ok(store_domain_update(fx->st, got));
+	store_domain_free(got);
+	ok(store_domain_get(&got, fx->st, "example.org"));
+	assert_string_equal(got->last_error, "NXDOMAIN");
+	assert_int_equal(got->last_check_at, fx->now + 10);
+	assert_int_equal(got->verified_at, fx->now);
+	store_domain_free(got);
+	got = (struct store_domain *)&got;
+	want(store_domain_get(&got, fx->st, "other.org"), ERR_NOTFOUND);
+	assert_null(got);
+	assert_non_null(strstr(err_msg(), "no domain \"other.org\""));
+
+	d.name = "a.example";
+	d.method = STORE_DOMAIN_ASSERT;
+	d.verified_at = fx->now;
+	d.valid_until = fx->now + 86400;
+	ok(store_domain_put(fx->st, &d));
+	ok(store_domain_list(&v, &n, fx->st));
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0]->name, "a.example");
+	assert_int_equal(v[0]->method, STORE_DOMAIN_ASSERT);
+	assert_string_equal(v[1]->name, "example.org");
+	store_domain_list_free(v, n);
+	store_domain_list_free(NULL, 0);
+	store_domain_free(NULL);
+
+	/* what store.c refuses before the backend sees it */
+	d.name = "B.example";
+	want(store_domain_put(fx->st, &d), ERR_INVALID);
+	assert_non_null(strstr(err_msg(), "not in lower case"));
+	d.name = "b.example";
+	d.method = STORE_DOMAIN_NONE;
+	want(store_domain_put(fx->st, &d), ERR_INVALID);
+	assert_non_null(strstr(err_msg(), "must be set together"));
+	d.method = (enum store_domain_method)9;
+	want(store_domain_put(fx->st, &d), ERR_INVALID);
+	d.method = STORE_DOMAIN_ASSERT;
+	d.token = "";
+	want(store_domain_put(fx->st, &d), ERR_INVALID);
+	d.name = "gone.example";
+	want(store_domain_update(fx->st, &d), ERR_NOTFOUND);
+	assert_non_null(strstr(err_msg(), "gone.example"));
+	assert_string_equal(store_domain_method_name(STORE_DOMAIN_ASSERT),
+	    "assert");
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -789,6 +872,7 @@ main(void)
 		T(test_store__foreign_key),
 		T(test_store__usage_supersede_release),
 		T(test_store__ca_set_state),
+		T(test_store__domain),
 		cmocka_unit_test(test_store__names),
 	};
 
