@@ -131,3 +131,29 @@ sh ./make-sst-corpus.sh
 
 # CSV directory exports (the dirsrc_csv target)
 sh ./make-csv-corpus.sh
+
+# Microsoft Graph member pages (the graph_page target): good pages in the
+# shapes Graph sends, then one per refusal
+g=corpus/graph_page
+mkdir -p "$g"
+id=a0000000-0000-4000-8000-00000000000
+u1='{"@odata.type":"#microsoft.graph.user","id":"'$id'1","mail":"anna@example.org","givenName":"Anna","surname":"Schmidt","userPrincipalName":"anna@contoso.example","proxyAddresses":["smtp:a@contoso.example","SMTP:anna.schmidt@example.org"]}'
+u2='{"id":"'$id'2","mail":null,"givenName":null,"surname":null,"userPrincipalName":"b@contoso.example","proxyAddresses":[]}'
+u3='{"id":"A0000000-0000-4000-8000-00000000000F","mail":"","givenName":"G\u00fcl","surname":"Y\u0131lmaz","userPrincipalName":"g@contoso.example"}'
+next='"@odata.nextLink":"https://graph.microsoft.com/v1.0/groups/11111111-1111-4111-8111-111111111111/transitiveMembers/microsoft.graph.user?$skiptoken=X"'
+printf '{"@odata.context":"x","@odata.count":3,"value":[%s,%s],%s}' \
+    "$u1" "$u2" "$next" >"$g/page-next.json"
+printf '{"value":[%s]}' "$u3" >"$g/last-page.json"
+printf '{"value":[]}' >"$g/empty.json"
+printf '{"value":[{"id":"%s1","userPrincipalName":null}]}' "$id" \
+    >"$g/limited.json"
+printf '{"value":[{"id":"42","userPrincipalName":"x"}]}' >"$g/bad-id.json"
+printf '{"value":[{"id":"%s1","userPrincipalName":"x","mail":7}]}' "$id" \
+    >"$g/mail-number.json"
+printf '{"value":[{"id":"%s1","userPrincipalName":"x","proxyAddresses":"SMTP:a@b"}]}' \
+    "$id" >"$g/proxy-string.json"
+printf '{"value":{}}' >"$g/value-object.json"
+printf '{"value":[],"value":[]}' >"$g/duplicate-key.json"
+printf '{"error":{"code":"TooManyRequests","message":"slow down"}}' \
+    >"$g/error.json"
+printf '{"value":[%s' "$u1" >"$g/truncated.json"

@@ -5,7 +5,8 @@
 # signing on the same threads, no store), and a shell loop of
 # `openssl req -newkey` + `openssl x509 -req` (one loop per core).
 # mailcert and the limit run three alternating rounds each; the table
-# shows medians. Then the peak RSS of issuing 10,000 ec-p256 certificates.
+# shows medians. Then the peak RSS of issuing 10,000 ec-p256 certificates,
+# and the sync of 10,000 directory users (bench/bench-sync.sh).
 # BENCH_SCALE multiplies the counts (default 1).
 set -eu
 BUILD=${1:-build}
@@ -81,3 +82,8 @@ out=$("$B" mailcert "$W/rss" ec-p256 $((10000 * S)) "$T")
 echo "peak RSS issuing $((10000 * S)) ec-p256 certificates: $(echo "$out" |
     field peak_rss_kib) KiB ($(echo "$out" | field certs_per_s) certs/s," \
     "$(sqlite3 "$W/rss/mailcert.db" 'select count(*) from certs') rows stored)"
+
+# Directory-driven enrolment: the import, first and no-op sync of 10,000
+# users from slapd, with their phases (bench/bench-sync.sh).
+echo
+bash "$(dirname "$0")/../bench/bench-sync.sh" "$BUILD"

@@ -4,7 +4,8 @@
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libssl-dev openssl libsqlite3-dev libcurl4-openssl-dev sqlite3 libjansson-dev libcmocka-dev
-libnss3-tools gpgsm gpg-agent libc-ares-dev dnsmasq-base bind9-dnsutils"
+libnss3-tools gpgsm gpg-agent libc-ares-dev dnsmasq-base bind9-dnsutils
+libldap-dev slapd ldap-utils python3 jq"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

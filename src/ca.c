@@ -446,6 +446,7 @@ ca_record(struct store *st, const struct ca *ca, const struct ca_request *req,
 	c.not_before = timefmt_asn1(X509_get0_notBefore(iss->cert));
 	c.not_after = timefmt_asn1(X509_get0_notAfter(iss->cert));
 	c.state = CERT_STATE_VALID;
+	c.user_id = req->user_id;
 	if ((rc = der_of(&c.der, &c.der_len, iss->cert)) != 0)
 		return rc;
 	rc = store_cert_put(st, &c);

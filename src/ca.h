@@ -41,6 +41,8 @@ struct ca_request {
 	enum cert_profile profile;
 	enum cert_usage	 usage;		/* one half of a dual pair, or both */
 	X509_REQ	*csr;		/* NULL: generate the key on the server */
+	int64_t		 user_id;	/* directory user it is managed for
+					 * (store-dir.h); 0: by hand */
 };
 
 /* A signed certificate not yet stored. */
@@ -92,8 +94,8 @@ int	ca_prepare(struct ca_issued **out, const struct ca *ca,
 	    const struct ca_request *req, int64_t now);
 
 /*
- * Write iss (its sealed key and the certificate row) inside the caller's
- * transaction.
+ * Write iss (its sealed key and the certificate row, linked to
+ * req->user_id) inside the caller's transaction.
  */
 int	ca_record(struct store *st, const struct ca *ca,
 	    const struct ca_request *req, const struct ca_issued *iss);

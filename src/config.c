@@ -41,6 +41,8 @@
 #define DEF_CRL_CA_DAYS		360
 #define DEF_DNS_TIMEOUT_MS	3000
 #define DEF_DNS_TRIES		2
+#define DEF_SYNC_RENEW_DAYS	14
+#define DEF_SYNC_MAX_REMOVAL	10	/* percent of the managed users */
 #define DNS_SERVERS_MAX		16	/* entries in [dns] servers */
 
 #define ORG_MAX_CHARS		64	/* X.520 ub-organization-name */
@@ -60,6 +62,9 @@ enum field {
 	F_DNS_SERVERS,
 	F_DNS_TIMEOUT_MS,
 	F_DNS_TRIES,
+	F_SYNC_RENEW_DAYS,
+	F_SYNC_ON_REMOVAL,
+	F_SYNC_MAX_REMOVAL,
 	F__MAX
 };
 
@@ -81,10 +86,18 @@ static const struct {
 	[F_DNS_SERVERS] =	{ "dns", "servers" },
 	[F_DNS_TIMEOUT_MS] =	{ "dns", "timeout_ms" },
 	[F_DNS_TRIES] =		{ "dns", "tries" },
+	[F_SYNC_RENEW_DAYS] =	{ "sync", "renew_days" },
+	[F_SYNC_ON_REMOVAL] =	{ "sync", "on_removal" },
+	[F_SYNC_MAX_REMOVAL] =	{ "sync", "max_removal_percent" },
+};
+
+static const char *const removals[CONFIG_REMOVAL__MAX] = {
+	[CONFIG_REMOVAL_REVOKE] = "revoke",
+	[CONFIG_REMOVAL_KEEP] = "keep",
 };
 
 static const char *const sections[] = { "ca", "issue", "crl", "store",
-    "dns" };
+    "dns", "sync" };
 
 struct parser {
 	const char	*name;		/* file name for messages */
@@ -464,6 +477,20 @@ set_field(struct config *cfg, const struct parser *ps, enum field f,
 		return parse_days(&cfg->dns_timeout_ms, ps, f, v, 100, 30000);
 	case F_DNS_TRIES:
 		return parse_days(&cfg->dns_tries, ps, f, v, 1, 5);
+	case F_SYNC_RENEW_DAYS:
+		return parse_days(&cfg->sync_renew_days, ps, f, v, 1, 365);
+	case F_SYNC_ON_REMOVAL:
+		if (strcmp(v, removals[CONFIG_REMOVAL_REVOKE]) == 0)
+			cfg->sync_on_removal = CONFIG_REMOVAL_REVOKE;
+		else if (strcmp(v, removals[CONFIG_REMOVAL_KEEP]) == 0)
+			cfg->sync_on_removal = CONFIG_REMOVAL_KEEP;
+		else
+			return field_err(ps, f, "\"%s\" is neither \"revoke\" "
+			    "nor \"keep\"", v);
+		return 0;
+	case F_SYNC_MAX_REMOVAL:
+		return parse_days(&cfg->sync_max_removal_percent, ps, f, v, 0,
+		    100);
 	default:
 		abort();	/* every field has a case above */
 	}
@@ -529,7 +556,7 @@ parse_section(struct parser *ps, const char *s, size_t n)
 		}
 	}
 	return line_err(ps, "unknown section \"[%.*s]\" (expected [ca], "
-	    "[issue], [crl], [store] or [dns])", (int)n, s);
+	    "[issue], [crl], [store], [dns] or [sync])", (int)n, s);
 }
 
 static int
@@ -751,8 +778,10 @@ config_format(char **out, const struct config *cfg)
 	if (cfg->dns_servers != NULL &&
 	    (rc = emit(fp, "servers", cfg->dns_servers)) != 0)
 		goto out;
-	fprintf(fp, "timeout_ms = %d\ntries = %d\n", cfg->dns_timeout_ms,
-	    cfg->dns_tries);
+	fprintf(fp, "timeout_ms = %d\ntries = %d\n\n[sync]\nrenew_days = %d\n"
+	    "on_removal = %s\nmax_removal_percent = %d\n",
+	    cfg->dns_timeout_ms, cfg->dns_tries, cfg->sync_renew_days,
+	    removals[cfg->sync_on_removal], cfg->sync_max_removal_percent);
 	if (ferror(fp)) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -799,6 +828,9 @@ config_defaults(struct config **out, const char *dir)
 	cfg->crl_ca_days = DEF_CRL_CA_DAYS;
 	cfg->dns_timeout_ms = DEF_DNS_TIMEOUT_MS;
 	cfg->dns_tries = DEF_DNS_TRIES;
+	cfg->sync_renew_days = DEF_SYNC_RENEW_DAYS;
+	cfg->sync_on_removal = CONFIG_REMOVAL_REVOKE;
+	cfg->sync_max_removal_percent = DEF_SYNC_MAX_REMOVAL;
 	*out = cfg;
 	cfg = NULL; /* transferred */
 	rc = 0;

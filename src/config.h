@@ -8,6 +8,9 @@
  *   [store]   backend (sqlite), path (relative to the data directory)
  *   [dns]     servers (host:port, ...), timeout_ms, tries: the resolvers
  *             domain verification asks; none means the system's
+ *   [sync]    renew_days, on_removal (revoke|keep), max_removal_percent:
+ *             the renewal window and what happens to the certificates of
+ *             users who leave (sync.h)
  *
  * Unknown sections or keys, and values out of range, are errors naming the
  * file, line and key: a typo must never fall back to a default silently.
@@ -19,6 +22,13 @@
 
 #include "keys.h"
 #include "profile.h"
+
+/* What a sync does with the certificates of a user who left. */
+enum config_removal {
+	CONFIG_REMOVAL_REVOKE,	/* revoke them (cessationOfOperation) */
+	CONFIG_REMOVAL_KEEP,	/* leave them to expire */
+	CONFIG_REMOVAL__MAX
+};
 
 struct config {
 	char		*dir;		/* data directory (absolute or as given) */
@@ -38,6 +48,10 @@ struct config {
 					 * c-ares CSV form; NULL: system */
 	int		 dns_timeout_ms; /* per try, 100..30000 */
 	int		 dns_tries;	/* 1..5 */
+	int		 sync_renew_days; /* renew with this many days left,
+					 * 1..365 */
+	enum config_removal sync_on_removal; /* for users who leave */
+	int		 sync_max_removal_percent; /* guard, 0..100 */
 };
 
 #define CONFIG_MAX_BYTES	(64 * 1024)

@@ -270,7 +270,7 @@ dir_snapshot_finish(struct dir_snapshot *s, size_t dup_out[2])
 		ents[i].idx = i;
 	}
 	if (s->nusers > 0)
-		qsort(ents, s->nusers, sizeof(*ents), cmp_id_ent);
+		array_sort(ents, s->nusers, sizeof(*ents), cmp_id_ent);
 	/*
 	 * Equal ids sit side by side, in delivery order; report the pair
 	 * whose second user comes first, as a reader of the file meets it.
@@ -310,7 +310,7 @@ dir_snapshot_finish(struct dir_snapshot *s, size_t dup_out[2])
 			s->groups[gi].members[s->groups[gi].mark++] = i;
 		}
 		if (s->users[i].ngroups > 1)
-			qsort(s->users[i].groups, s->users[i].ngroups,
+			array_sort(s->users[i].groups, s->users[i].ngroups,
 			    sizeof(size_t), cmp_size);
 	}
 	s->by_id = by_id;

@@ -26,6 +26,7 @@ err_str(int rc)
 	case ERR_STORE:		return "database failure";
 	case ERR_PROFILE:	return "certificate profile violation";
 	case ERR_UNINIT:	return "data directory not initialised";
+	case ERR_GUARD:		return "stopped by a safety guard";
 	default:		return "unknown error";
 	}
 }
@@ -84,6 +85,7 @@ err_is_user(int rc)
 	case ERR_IO:
 	case ERR_PROFILE:
 	case ERR_UNINIT:
+	case ERR_GUARD:
 		return 1;
 	default:
 		return 0;

@@ -21,6 +21,7 @@ enum {
 	ERR_STORE = -8,		/* the database failed */
 	ERR_PROFILE = -9,	/* a to-be-signed certificate breaks the profile */
 	ERR_UNINIT = -10,	/* the data directory is not initialised */
+	ERR_GUARD = -11,	/* a safety guard stopped the operation */
 };
 
 /* Short constant text for rc, e.g. "invalid input". Never NULL. */

@@ -29,8 +29,8 @@
 #include "profile.h"
 #include "rollover.h"
 #include "store.h"
-#include "util/timefmt.h"
 #include "util/array.h"
+#include "util/timefmt.h"
 
 #define DAY		86400
 #define CN_MAX_BYTES	(256 + 32)
@@ -294,8 +294,8 @@ adopt(size_t *adopted, struct store *st, struct store_ca *const *cas,
 		fr[i].c = cur_certs[i];
 		by_serial[i] = by_email[i] = &fr[i];
 	}
-	qsort(by_serial, ncur, sizeof(*by_serial), cmp_serial);
-	qsort(by_email, ncur, sizeof(*by_email), cmp_email);
+	array_sort(by_serial, ncur, sizeof(*by_serial), cmp_serial);
+	array_sort(by_email, ncur, sizeof(*by_email), cmp_email);
 
 	/* Claims of any old certificate, also revoked or expired ones. */
 	if ((rc = old_certs(&old, &nold, st, cas, n, cur, -1, -1, now)) != 0)
@@ -559,6 +559,8 @@ request_for(struct ca_request *req, const struct store_cert *c)
 	req->email = c->email;
 	req->given_name = c->given_name;
 	req->surname = c->surname;
+	/* a managed certificate's replacement stays managed */
+	req->user_id = c->user_id;
 	req->days = 0;	/* the configured default: a full-length one */
 	if ((rc = keys_type_parse(&req->key, c->key_alg)) != 0 ||
 	    (rc = profile_parse(&req->profile, c->profile)) != 0 ||

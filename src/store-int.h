@@ -11,6 +11,7 @@
 #define MAILCERT_STORE_INT_H
 
 #include "store.h"
+#include "store-dir.h"
 
 /* RFC 5280 4.1.2.2: at most 20 octets, so 40 hex digits. */
 #define STORE_SERIAL_MAX	40
@@ -59,6 +60,66 @@ struct store_ops {
 		    struct store *st);
 	int	(*domain_update)(struct store *st,
 		    const struct store_domain *d);
+	const struct store_dir_ops *dir;	/* store-dir.h calls */
+};
+
+/*
+ * The store-dir.h half. store-dir.c has checked the arguments: names and
+ * kinds are in range and non-empty, ids positive, usage is never NULL,
+ * the snapshot is finished, filters are in range (and not NULL).
+ */
+struct store_dir_ops {
+	int	(*source_put)(struct store *st, struct store_source *s);
+	int	(*source_get)(struct store_source **out, struct store *st,
+		    const char *name);
+	int	(*source_list)(struct store_source ***out, size_t *n,
+		    struct store *st);
+	int	(*source_set_status)(struct store *st, int64_t id, int64_t at,
+		    const char *error);
+	int	(*source_delete)(struct store *st, const char *name);
+	int	(*dir_apply)(struct store *st, int64_t source_id,
+		    const struct dir_snapshot *snap, int64_t now,
+		    size_t *changed);
+	int	(*user_list)(struct store_user ***out, size_t *n,
+		    struct store *st, const struct store_user_filter *f);
+	int	(*user_get)(struct store_user **out, struct store *st,
+		    int64_t id);
+	int	(*group_list)(struct store_group ***out, size_t *n,
+		    struct store *st);
+	int	(*group_get)(struct store_group **out, struct store *st,
+		    const char *source, const char *name);
+	int	(*group_set_policy)(struct store *st,
+		    const struct store_group *g);
+	int	(*setting_get)(char **out, struct store *st, const char *key);
+	int	(*setting_set)(struct store *st, const char *key,
+		    const char *value);
+	int	(*run_put)(struct store *st, struct store_run *r);
+	int	(*run_unfinished)(struct store_run **out, struct store *st);
+	int	(*run_latest)(struct store_run **out, struct store *st);
+	int	(*run_finish)(struct store *st, int64_t id,
+		    int64_t finished_at);
+	int	(*action_put)(struct store *st, struct store_action *a);
+	int	(*action_list)(struct store_action ***out, size_t *n,
+		    struct store *st, int64_t run_id, int state);
+	/* DONE with new_serials or FAILED with error; ERR_EXISTS if not
+	 * planned. */
+	int	(*action_finish)(struct store *st, int64_t id,
+		    enum store_action_state state, const char *new_serials,
+		    const char *error, int64_t at);
+	int	(*event_put)(struct store *st, struct store_event *e);
+	int	(*event_list)(struct store_event ***out, size_t *n,
+		    struct store *st, const struct store_event_filter *f);
+	int	(*event_claim)(struct store_event ***out, size_t *n,
+		    struct store *st, const char *worker, size_t max,
+		    int64_t now, int64_t lease_s);
+	int	(*event_complete)(struct store *st, int64_t id,
+		    const char *worker, int64_t now);
+	int	(*event_retry)(struct store *st, int64_t id,
+		    const char *worker, const char *error, int64_t next_at,
+		    int max_attempts);
+	int	(*alert_raise)(struct store *st, const char *key, int64_t now,
+		    int *raised);
+	int	(*alert_clear)(struct store *st, const char *key);
 };
 
 /*
@@ -70,6 +131,7 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_dir_ops store_sqlite_dir_ops;
 
 /*
  * The names the enums are stored under, for every backend alike. The
@@ -82,5 +144,7 @@ const char	*store_ca_state_name(enum store_ca_state s);
 int		 store_ca_state_parse(const char *s);
 int		 store_cert_state_parse(const char *s);
 int		 store_domain_method_parse(const char *s);
+const char	*store_run_state_name(enum store_run_state s);
+int		 store_run_state_parse(const char *s);
 
 #endif

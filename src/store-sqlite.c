@@ -24,229 +24,15 @@
 
 #include "config.h"
 #include "err.h"
-#include "store-int.h"
+#include "store-sqlite-int.h"
 #include "util/timefmt.h"
 #include "util/array.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-/*
- * Migration N is migrations[N - 1]. Append new steps; never edit one that
- * has shipped, since stores already at that version will not run it again.
- */
-static const char *const migrations[] = {
-	/* 1: keys, CAs, certificates, CRLs and the serial registry. */
-	"CREATE TABLE keys ("
-	"  id TEXT PRIMARY KEY,"
-	"  alg TEXT NOT NULL,"
-	"  sealed BLOB NOT NULL,"
-	"  created_at INTEGER NOT NULL"
-	");"
-	"CREATE TABLE serials ("
-	"  serial TEXT PRIMARY KEY"
-	");"
-	"CREATE TABLE cas ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT UNIQUE NOT NULL,"
-	"  role TEXT NOT NULL CHECK (role IN ('root', 'issuing')),"
-	"  parent_id INTEGER REFERENCES cas(id),"
-	"  state TEXT NOT NULL CHECK (state IN ('active', 'retired')),"
-	"  serial TEXT UNIQUE NOT NULL,"
-	"  key_id TEXT NOT NULL REFERENCES keys(id),"
-	"  der BLOB NOT NULL,"
-	"  not_before INTEGER NOT NULL,"
-	"  not_after INTEGER NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  CONSTRAINT ca_parent CHECK ((role = 'root') = (parent_id IS NULL))"
-	");"
-	"CREATE TABLE certs ("
-	"  id INTEGER PRIMARY KEY,"
-	"  serial TEXT UNIQUE NOT NULL,"
-	"  ca_id INTEGER NOT NULL REFERENCES cas(id),"
-	"  email TEXT NOT NULL,"
-	"  given_name TEXT,"
-	"  surname TEXT,"
-	"  profile TEXT NOT NULL,"
-	"  key_alg TEXT NOT NULL,"
-	"  key_id TEXT REFERENCES keys(id),"
-	"  der BLOB NOT NULL,"
-	"  not_before INTEGER NOT NULL,"
-	"  not_after INTEGER NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  state TEXT NOT NULL CHECK (state IN ('valid', 'revoked')),"
-	"  reason INTEGER,"
-	"  revoked_at INTEGER,"
-	"  CONSTRAINT cert_revocation CHECK ((state = 'revoked') ="
-	"    (reason IS NOT NULL AND revoked_at IS NOT NULL))"
-	");"
-	"CREATE INDEX certs_email ON certs(email);"
-	"CREATE INDEX certs_ca_state ON certs(ca_id, state);"
-	"CREATE TABLE crls ("
-	"  ca_id INTEGER NOT NULL REFERENCES cas(id),"
-	"  number INTEGER NOT NULL,"
-	"  this_update INTEGER NOT NULL,"
-	"  next_update INTEGER NOT NULL,"
-	"  der BLOB NOT NULL,"
-	"  PRIMARY KEY (ca_id, number)"
-	");"
-	"CREATE TRIGGER cas_serial AFTER INSERT ON cas BEGIN"
-	"  INSERT INTO serials(serial) VALUES (NEW.serial);"
-	"END;"
-	"CREATE TRIGGER certs_serial AFTER INSERT ON certs BEGIN"
-	"  INSERT INTO serials(serial) VALUES (NEW.serial);"
-	"END;",
-	/*
-	 * 2: dual-key usage, supersession by a rollover, and signing keys
-	 * that were handed out once and then deleted.
-	 */
-	"ALTER TABLE certs ADD COLUMN usage TEXT NOT NULL DEFAULT 'both'"
-	"  CHECK (usage IN ('both', 'sign', 'encrypt'));"
-	"ALTER TABLE certs ADD COLUMN superseded_by TEXT;"
-	"ALTER TABLE certs ADD COLUMN key_released_at INTEGER;",
-	/*
-	 * 3: mail domains and the proof that the organisation controls them
-	 * (a DNS TXT record, or an administrator's assertion).
-	 */
-	"CREATE TABLE domains ("
-	"  name TEXT PRIMARY KEY CHECK (name = lower(name)),"
-	"  token TEXT NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  verified_at INTEGER,"
-	"  valid_until INTEGER,"
-	"  method TEXT CHECK (method IN ('dns', 'assert')),"
-	"  last_check_at INTEGER,"
-	"  last_error TEXT,"
-	"  CONSTRAINT domain_verified CHECK ((method IS NULL) ="
-	"    (verified_at IS NULL) AND (method IS NULL) = (valid_until IS NULL))"
-	");",
-};
-
-#define CA_COLS								\
-	"id, name, role, parent_id, state, serial, key_id, der, "	\
-	"not_before, not_after, created_at FROM cas"
-
-#define DOMAIN_COLS							\
-	"name, token, created_at, verified_at, valid_until, method, "	\
-	"last_check_at, last_error FROM domains"
-
-#define CERT_COLS							\
-	"c.id, c.serial, c.ca_id, a.name, c.email, c.given_name, "	\
-	"c.surname, c.profile, c.key_alg, c.key_id, c.der, "		\
-	"c.not_before, c.not_after, c.created_at, c.state, c.reason, "	\
-	"c.revoked_at, c.usage, c.superseded_by, c.key_released_at "	\
-	"FROM certs c JOIN cas a ON a.id = c.ca_id"
-
-enum stmt {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	STMT_KEY_PUT,
-	STMT_KEY_GET,
-	STMT_CA_PUT,
-	STMT_CA_GET,
-	STMT_CA_GET_ID,
-	STMT_CA_CURRENT,
-	STMT_CA_LIST,
-	STMT_CERT_PUT,
-	STMT_CERT_GET,
-	STMT_CERT_REVOKE,
-	STMT_CERT_STATE,
-	STMT_CERT_SUPERSEDE,
-	STMT_CERT_RELEASE,
-	STMT_KEY_DELETE,
-	STMT_CA_STATE,
-	STMT_CRL_PUT,
-	STMT_CRL_LAST,
-	STMT_CRL_LATEST,
-	STMT_DOMAIN_PUT,
-	STMT_DOMAIN_GET,
-	STMT_DOMAIN_LIST,
-	STMT_DOMAIN_UPDATE,
-	STMT__MAX
-};
-
-static const struct {
-	const char	*sql;
-	const char	*what;		/* "cannot <what>" in messages */
-} queries[STMT__MAX] = {
-	[STMT_BEGIN] = { "BEGIN IMMEDIATE", "begin a transaction" },
-	[STMT_COMMIT] = { "COMMIT", "commit" },
-	[STMT_ROLLBACK] = { "ROLLBACK", "roll back" },
-	[STMT_KEY_PUT] = { "INSERT INTO keys(id, alg, sealed, created_at) "
-	    "VALUES (?1, ?2, ?3, ?4)", "store a key" },
-	[STMT_KEY_GET] = { "SELECT id, alg, sealed FROM keys WHERE id = ?1",
-	    "look up a key" },
-	[STMT_CA_PUT] = { "INSERT INTO cas(name, role, parent_id, state, "
-	    "serial, key_id, der, not_before, not_after, created_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	    "store a CA" },
-	[STMT_CA_GET] = { "SELECT " CA_COLS " WHERE name = ?1",
-	    "look up a CA" },
-	[STMT_CA_GET_ID] = { "SELECT " CA_COLS " WHERE id = ?1",
-	    "look up a CA" },
-	[STMT_CA_CURRENT] = { "SELECT " CA_COLS " WHERE role = 'issuing' "
-	    "AND state = 'active' ORDER BY id DESC LIMIT 1",
-	    "look up the issuing CA" },
-	[STMT_CA_LIST] = { "SELECT " CA_COLS " ORDER BY id", "list CAs" },
-	[STMT_CERT_PUT] = { "INSERT INTO certs(serial, ca_id, email, "
-	    "given_name, surname, profile, key_alg, key_id, der, not_before, "
-	    "not_after, created_at, state, reason, revoked_at, usage) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	    "?16)", "store a certificate" },
-	[STMT_CERT_GET] = { "SELECT " CERT_COLS " WHERE c.serial = ?1",
-	    "look up a certificate" },
-	[STMT_CERT_REVOKE] = { "UPDATE certs SET state = 'revoked', "
-	    "reason = ?2, revoked_at = ?3 WHERE serial = ?1 AND "
-	    "state = 'valid'", "revoke a certificate" },
-	[STMT_CERT_STATE] = { "SELECT state FROM certs WHERE serial = ?1",
-	    "look up a certificate" },
-	[STMT_CERT_SUPERSEDE] = { "UPDATE certs SET superseded_by = ?2 "
-	    "WHERE serial = ?1", "mark a certificate superseded" },
-	[STMT_CERT_RELEASE] = { "UPDATE certs SET key_id = NULL, "
-	    "key_released_at = ?2 WHERE serial = ?1 AND key_id = ?3",
-	    "release a key" },
-	[STMT_KEY_DELETE] = { "DELETE FROM keys WHERE id = ?1",
-	    "delete a key" },
-	[STMT_CA_STATE] = { "UPDATE cas SET state = ?2 WHERE name = ?1",
-	    "change a CA's state" },
-	[STMT_CRL_PUT] = { "INSERT INTO crls(ca_id, number, this_update, "
-	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)", "store a CRL" },
-	[STMT_CRL_LAST] = { "SELECT COALESCE(MAX(number), 0) FROM crls "
-	    "WHERE ca_id = ?1", "read a CRL number" },
-	[STMT_CRL_LATEST] = { "SELECT ca_id, number, this_update, "
-	    "next_update, der FROM crls WHERE ca_id = ?1 "
-	    "ORDER BY number DESC LIMIT 1", "read a CRL" },
-	[STMT_DOMAIN_PUT] = { "INSERT INTO domains(name, token, created_at, "
-	    "verified_at, valid_until, method, last_check_at, last_error) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", "store a domain" },
-	[STMT_DOMAIN_GET] = { "SELECT " DOMAIN_COLS " WHERE name = ?1",
-	    "look up a domain" },
-	[STMT_DOMAIN_LIST] = { "SELECT " DOMAIN_COLS " ORDER BY name",
-	    "list domains" },
-	[STMT_DOMAIN_UPDATE] = { "UPDATE domains SET verified_at = ?2, "
-	    "valid_until = ?3, method = ?4, last_check_at = ?5, "
-	    "last_error = ?6 WHERE name = ?1", "update a domain" },
-};
-
-struct sqlstore {
-	struct store	 base;		/* first, see store-int.h */
-	sqlite3		*db;		/* the connection */
-	char		*path;		/* database file, for messages */
-	sqlite3_stmt	*stmts[STMT__MAX]; /* prepared on first use */
-};
-
-static struct sqlstore *
-sq(struct store *st)
-{
-	return (struct sqlstore *)st;
-}
-
-static int	dberr(struct sqlstore *s, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
-
 /* ERR_STORE with what we were doing and SQLite's reason. */
-static int
-dberr(struct sqlstore *s, const char *fmt, ...)
+int
+sq_dberr(struct sqlstore *s, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -258,15 +44,15 @@ dberr(struct sqlstore *s, const char *fmt, ...)
 	    sqlite3_errmsg(s->db));
 }
 
-static int
-qerr(struct sqlstore *s, enum stmt id)
+int
+sq_qerr(struct sqlstore *s, enum stmt id)
 {
-	return dberr(s, "cannot %s", queries[id].what);
+	return sq_dberr(s, "cannot %s", sq_queries[id].what);
 }
 
 /* 1 if the last failure was a UNIQUE or PRIMARY KEY conflict. */
-static int
-conflict(struct sqlstore *s)
+int
+sq_conflict(struct sqlstore *s)
 {
 	int x = sqlite3_extended_errcode(s->db);
 
@@ -274,54 +60,55 @@ conflict(struct sqlstore *s)
 	    x == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
-static int
-bind_text(sqlite3_stmt *stmt, int i, const char *v)
+int
+sq_bind_text(sqlite3_stmt *stmt, int i, const char *v)
 {
 	/* A NULL v binds SQL NULL. */
 	return sqlite3_bind_text(stmt, i, v, -1, SQLITE_STATIC);
 }
 
-static int
-bind_blob(sqlite3_stmt *stmt, int i, const void *v, size_t len)
+int
+sq_bind_blob(sqlite3_stmt *stmt, int i, const void *v, size_t len)
 {
 	return sqlite3_bind_blob64(stmt, i, v, len, SQLITE_STATIC);
 }
 
 /* The cached statement id, prepared on first use; borrowed. */
-static int
-stmt_get(sqlite3_stmt **out, struct sqlstore *s, enum stmt id)
+int
+sq_stmt_get(sqlite3_stmt **out, struct sqlstore *s, enum stmt id)
 {
 	*out = NULL;
-	if (s->stmts[id] == NULL && sqlite3_prepare_v3(s->db, queries[id].sql,
-	    -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK)
-		return qerr(s, id);
+	if (s->stmts[id] == NULL && sqlite3_prepare_v3(s->db,
+	    sq_queries[id].sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
+	    NULL) != SQLITE_OK)
+		return sq_qerr(s, id);
 	*out = s->stmts[id];
 	return 0;
 }
 
 /*
- * As stmt_get(), with ?1, if the statement has parameters, bound to text,
+ * As sq_stmt_get(), with ?1, if the statement has parameters, bound to text,
  * or to num if text is NULL.
  */
-static int
-stmt_get1(sqlite3_stmt **out, struct sqlstore *s, enum stmt id,
+int
+sq_stmt_get1(sqlite3_stmt **out, struct sqlstore *s, enum stmt id,
     const char *text, int64_t num)
 {
 	int rc;
 
-	if ((rc = stmt_get(out, s, id)) != 0)
+	if ((rc = sq_stmt_get(out, s, id)) != 0)
 		return rc;
 	if (sqlite3_bind_parameter_count(*out) == 0)
 		return 0;
-	if ((text != NULL ? bind_text(*out, 1, text) :
+	if ((text != NULL ? sq_bind_text(*out, 1, text) :
 	    sqlite3_bind_int64(*out, 1, num)) != SQLITE_OK)
-		return qerr(s, id);
+		return sq_qerr(s, id);
 	return 0;
 }
 
 /* Step a bound query to its first row; ERR_NOTFOUND, unset, if none. */
-static int
-stmt_row(struct sqlstore *s, sqlite3_stmt *stmt, enum stmt id)
+int
+sq_stmt_row(struct sqlstore *s, sqlite3_stmt *stmt, enum stmt id)
 {
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
@@ -329,7 +116,7 @@ stmt_row(struct sqlstore *s, sqlite3_stmt *stmt, enum stmt id)
 	case SQLITE_DONE:
 		return ERR_NOTFOUND;
 	default:
-		return qerr(s, id);
+		return sq_qerr(s, id);
 	}
 }
 
@@ -339,8 +126,8 @@ stmt_row(struct sqlstore *s, sqlite3_stmt *stmt, enum stmt id)
  * clearing drops the bindings, which point into the caller's memory
  * (SQLITE_STATIC: nothing is copied on the hot path).
  */
-static void
-stmt_done(sqlite3_stmt *stmt)
+void
+sq_stmt_done(sqlite3_stmt *stmt)
 {
 	if (stmt == NULL)
 		return;
@@ -349,16 +136,16 @@ stmt_done(sqlite3_stmt *stmt)
 }
 
 /* Run a cached statement that takes no parameters and returns no rows. */
-static int
-stmt_run(struct sqlstore *s, enum stmt id)
+int
+sq_stmt_run(struct sqlstore *s, enum stmt id)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	if ((rc = stmt_get(&stmt, s, id)) == 0 &&
+	if ((rc = sq_stmt_get(&stmt, s, id)) == 0 &&
 	    sqlite3_step(stmt) != SQLITE_DONE)
-		rc = qerr(s, id);
-	stmt_done(stmt);
+		rc = sq_qerr(s, id);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -372,15 +159,15 @@ pragma_int(int *out, struct sqlstore *s, const char *sql)
 	*out = 0;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
 	    sqlite3_step(stmt) != SQLITE_ROW)
-		rc = dberr(s, "%s", sql);
+		rc = sq_dberr(s, "%s", sql);
 	else
 		*out = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-static int
-col_text(char **out, sqlite3_stmt *stmt, int i)
+int
+sq_col_text(char **out, sqlite3_stmt *stmt, int i)
 {
 	const unsigned char *p;
 
@@ -393,8 +180,8 @@ col_text(char **out, sqlite3_stmt *stmt, int i)
 	return 0;
 }
 
-static int
-col_blob(unsigned char **out, size_t *len, sqlite3_stmt *stmt, int i)
+int
+sq_col_blob(unsigned char **out, size_t *len, sqlite3_stmt *stmt, int i)
 {
 	const void *p;
 	int n;
@@ -415,12 +202,35 @@ col_blob(unsigned char **out, size_t *len, sqlite3_stmt *stmt, int i)
 }
 
 /* Column i's text as the enum value names_parse() finds, or -1. */
-static int
-col_enum(sqlite3_stmt *stmt, int i, int (*names_parse)(const char *))
+int
+sq_col_enum(sqlite3_stmt *stmt, int i, int (*names_parse)(const char *))
 {
 	const unsigned char *p = sqlite3_column_text(stmt, i);
 
 	return p == NULL ? -1 : names_parse((const char *)p);
+}
+
+/* Bind t to parameter i, or leave it NULL when t is 0 (unset). */
+int
+sq_bind_time(sqlite3_stmt *stmt, int i, int64_t t)
+{
+	return t == 0 ? sqlite3_bind_null(stmt, i) :
+	    sqlite3_bind_int64(stmt, i, t);
+}
+
+/* Step a bound UPDATE/DELETE; *changed is the number of rows it touched. */
+int
+sq_step_changes(int *changed, struct sqlstore *s, sqlite3_stmt *stmt,
+    enum stmt id)
+{
+	int rc = 0;
+
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = sq_qerr(s, id);
+	else
+		*changed = sqlite3_changes(s->db);
+	sq_stmt_done(stmt);
+	return rc;
 }
 
 /*
@@ -450,33 +260,33 @@ migrate(struct sqlstore *s)
 	if ((rc = pragma_int(&have, s, "PRAGMA user_version")) != 0)
 		return rc;
 	/* Up to date: the usual case takes no write lock. */
-	if (have == (int)nitems(migrations))
+	if (have == (int)sq_nmigrations)
 		return 0;
-	if ((rc = stmt_run(s, STMT_BEGIN)) != 0)
+	if ((rc = sq_stmt_run(s, STMT_BEGIN)) != 0)
 		return rc;
 	/* Another process may have migrated while we waited for the lock. */
 	if ((rc = pragma_int(&have, s, "PRAGMA user_version")) != 0)
 		goto out;
-	if (have < 0 || have > (int)nitems(migrations)) {
+	if (have < 0 || have > (int)sq_nmigrations) {
 		rc = err_set(ERR_STORE, "%s: schema version %d is newer than "
 		    "this mailcert knows (%zu)", s->path, have,
-		    nitems(migrations));
+		    sq_nmigrations);
 		goto out;
 	}
-	for (v = have; v < nitems(migrations); v++) {
-		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) !=
+	for (v = have; v < sq_nmigrations; v++) {
+		if (sqlite3_exec(s->db, sq_migrations[v], NULL, NULL, NULL) !=
 		    SQLITE_OK) {
-			rc = dberr(s, "schema migration %zu failed", v + 1);
+			rc = sq_dberr(s, "schema migration %zu failed", v + 1);
 			goto out;
 		}
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu",
-	    nitems(migrations));
+	    sq_nmigrations);
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = dberr(s, "cannot record the schema version");
+		rc = sq_dberr(s, "cannot record the schema version");
 		goto out;
 	}
-	rc = stmt_run(s, STMT_COMMIT);
+	rc = sq_stmt_run(s, STMT_COMMIT);
 out:
 	if (rc != 0 && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -519,19 +329,19 @@ op_open(struct store **out, const struct config *cfg)
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		rc = s->db == NULL ? err_set(ERR_NOMEM, "out of memory") :
-		    dberr(s, "cannot open");
+		    sq_dberr(s, "cannot open");
 		goto out;
 	}
 	if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
 	    "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = dberr(s, "cannot configure the connection");
+		rc = sq_dberr(s, "cannot configure the connection");
 		goto out;
 	}
 	/* The pragma answers with the mode it could set, not an error. */
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &stmt,
 	    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
-		rc = dberr(s, "cannot switch to WAL");
+		rc = sq_dberr(s, "cannot switch to WAL");
 		goto out;
 	}
 	mode = sqlite3_column_text(stmt, 0);
@@ -556,13 +366,13 @@ out:
 static int
 op_begin(struct store *st)
 {
-	return stmt_run(sq(st), STMT_BEGIN);
+	return sq_stmt_run(sq(st), STMT_BEGIN);
 }
 
 static int
 op_commit(struct store *st)
 {
-	return stmt_run(sq(st), STMT_COMMIT);
+	return sq_stmt_run(sq(st), STMT_COMMIT);
 }
 
 static void
@@ -573,7 +383,7 @@ op_rollback(struct store *st)
 	/* SQLite rolls back by itself on some errors (full disk, I/O). */
 	if (sqlite3_get_autocommit(s->db))
 		return;
-	stmt_run(s, STMT_ROLLBACK);
+	sq_stmt_run(s, STMT_ROLLBACK);
 }
 
 static int
@@ -590,21 +400,21 @@ op_key_put(struct store *st, const struct store_key *k)
 	int rc;
 
 	assert(k->id != NULL);
-	if ((rc = stmt_get(&stmt, s, STMT_KEY_PUT)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_KEY_PUT)) != 0)
 		goto out;
-	if (bind_text(stmt, 1, k->id) != 0 ||
-	    bind_text(stmt, 2, k->alg) != 0 ||
-	    bind_blob(stmt, 3, k->sealed, k->sealed_len) != 0 ||
+	if (sq_bind_text(stmt, 1, k->id) != 0 ||
+	    sq_bind_text(stmt, 2, k->alg) != 0 ||
+	    sq_bind_blob(stmt, 3, k->sealed, k->sealed_len) != 0 ||
 	    sqlite3_bind_int64(stmt, 4, timefmt_now()) != 0) {
-		rc = qerr(s, STMT_KEY_PUT);
+		rc = sq_qerr(s, STMT_KEY_PUT);
 		goto out;
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = conflict(s) ? err_set(ERR_EXISTS, "key \"%s\" exists "
-		    "already", k->id) : dberr(s, "cannot store key \"%s\"",
+		rc = sq_conflict(s) ? err_set(ERR_EXISTS, "key \"%s\" exists "
+		    "already", k->id) : sq_dberr(s, "cannot store key \"%s\"",
 		    k->id);
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -617,9 +427,9 @@ op_key_get(struct store_key **out, struct store *st, const char *id)
 	int rc;
 
 	*out = NULL;
-	if ((rc = stmt_get1(&stmt, s, STMT_KEY_GET, id, 0)) != 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_KEY_GET, id, 0)) != 0)
 		goto out;
-	if ((rc = stmt_row(s, stmt, STMT_KEY_GET)) != 0) {
+	if ((rc = sq_stmt_row(s, stmt, STMT_KEY_GET)) != 0) {
 		if (rc == ERR_NOTFOUND)
 			rc = err_set(ERR_NOTFOUND, "no key \"%s\"", id);
 		goto out;
@@ -628,14 +438,14 @@ op_key_get(struct store_key **out, struct store *st, const char *id)
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = col_text(&k->id, stmt, 0)) != 0 ||
-	    (rc = col_text(&k->alg, stmt, 1)) != 0 ||
-	    (rc = col_blob(&k->sealed, &k->sealed_len, stmt, 2)) != 0)
+	if ((rc = sq_col_text(&k->id, stmt, 0)) != 0 ||
+	    (rc = sq_col_text(&k->alg, stmt, 1)) != 0 ||
+	    (rc = sq_col_blob(&k->sealed, &k->sealed_len, stmt, 2)) != 0)
 		goto out;
 	*out = k;
 	k = NULL;	/* transferred */
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	store_key_free(k);
 	return rc;
 }
@@ -653,8 +463,8 @@ ca_row(struct store_ca **out, struct sqlstore *s, sqlite3_stmt *stmt)
 		goto out;
 	}
 	ca->id = sqlite3_column_int64(stmt, 0);
-	role = col_enum(stmt, 2, store_ca_role_parse);
-	state = col_enum(stmt, 4, store_ca_state_parse);
+	role = sq_col_enum(stmt, 2, store_ca_role_parse);
+	state = sq_col_enum(stmt, 4, store_ca_state_parse);
 	if (role < 0 || state < 0) {
 		rc = err_set(ERR_STORE, "%s: CA %lld has an unknown role or "
 		    "state", s->path, (long long)ca->id);
@@ -663,10 +473,10 @@ ca_row(struct store_ca **out, struct sqlstore *s, sqlite3_stmt *stmt)
 	ca->role = role;
 	ca->state = state;
 	ca->parent_id = sqlite3_column_int64(stmt, 3);
-	if ((rc = col_text(&ca->name, stmt, 1)) != 0 ||
-	    (rc = col_text(&ca->serial, stmt, 5)) != 0 ||
-	    (rc = col_text(&ca->key_id, stmt, 6)) != 0 ||
-	    (rc = col_blob(&ca->der, &ca->der_len, stmt, 7)) != 0)
+	if ((rc = sq_col_text(&ca->name, stmt, 1)) != 0 ||
+	    (rc = sq_col_text(&ca->serial, stmt, 5)) != 0 ||
+	    (rc = sq_col_text(&ca->key_id, stmt, 6)) != 0 ||
+	    (rc = sq_col_blob(&ca->der, &ca->der_len, stmt, 7)) != 0)
 		goto out;
 	ca->not_before = sqlite3_column_int64(stmt, 8);
 	ca->not_after = sqlite3_column_int64(stmt, 9);
@@ -690,10 +500,10 @@ ca_find(struct store_ca **out, struct sqlstore *s, enum stmt id,
 	int rc;
 
 	*out = NULL;
-	if ((rc = stmt_get1(&stmt, s, id, name, num)) == 0 &&
-	    (rc = stmt_row(s, stmt, id)) == 0)
+	if ((rc = sq_stmt_get1(&stmt, s, id, name, num)) == 0 &&
+	    (rc = sq_stmt_row(s, stmt, id)) == 0)
 		rc = ca_row(out, s, stmt);
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -706,26 +516,26 @@ op_ca_put(struct store *st, struct store_ca *ca)
 	int rc;
 
 	assert(ca->name != NULL);
-	if ((rc = stmt_get(&stmt, s, STMT_CA_PUT)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_CA_PUT)) != 0)
 		goto out;
 	/* A root's parent_id stays unbound: NULL, not a dangling 0. */
-	if (bind_text(stmt, 1, ca->name) != 0 ||
-	    bind_text(stmt, 2, store_ca_role_name(ca->role)) != 0 ||
+	if (sq_bind_text(stmt, 1, ca->name) != 0 ||
+	    sq_bind_text(stmt, 2, store_ca_role_name(ca->role)) != 0 ||
 	    (ca->parent_id != 0 &&
 	    sqlite3_bind_int64(stmt, 3, ca->parent_id) != 0) ||
-	    bind_text(stmt, 4, store_ca_state_name(ca->state)) != 0 ||
-	    bind_text(stmt, 5, ca->serial) != 0 ||
-	    bind_text(stmt, 6, ca->key_id) != 0 ||
-	    bind_blob(stmt, 7, ca->der, ca->der_len) != 0 ||
+	    sq_bind_text(stmt, 4, store_ca_state_name(ca->state)) != 0 ||
+	    sq_bind_text(stmt, 5, ca->serial) != 0 ||
+	    sq_bind_text(stmt, 6, ca->key_id) != 0 ||
+	    sq_bind_blob(stmt, 7, ca->der, ca->der_len) != 0 ||
 	    sqlite3_bind_int64(stmt, 8, ca->not_before) != 0 ||
 	    sqlite3_bind_int64(stmt, 9, ca->not_after) != 0 ||
 	    sqlite3_bind_int64(stmt, 10, now) != 0) {
-		rc = qerr(s, STMT_CA_PUT);
+		rc = sq_qerr(s, STMT_CA_PUT);
 		goto out;
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		if (!conflict(s))
-			rc = dberr(s, "cannot store CA \"%s\"", ca->name);
+		if (!sq_conflict(s))
+			rc = sq_dberr(s, "cannot store CA \"%s\"", ca->name);
 		else if (strstr(sqlite3_errmsg(s->db), "cas.name") != NULL)
 			rc = err_set(ERR_EXISTS, "a CA named \"%s\" exists "
 			    "already", ca->name);
@@ -737,7 +547,7 @@ op_ca_put(struct store *st, struct store_ca *ca)
 	ca->id = sqlite3_last_insert_rowid(s->db);
 	ca->created_at = now;
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -784,7 +594,7 @@ op_ca_list(struct store_ca ***out, size_t *n, struct store *st)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = stmt_get(&stmt, s, STMT_CA_LIST)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_CA_LIST)) != 0)
 		goto out;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((nv = array_grow(v, len, &cap, sizeof(*v))) == NULL) {
@@ -797,14 +607,14 @@ op_ca_list(struct store_ca ***out, size_t *n, struct store *st)
 		len++;
 	}
 	if (step != SQLITE_DONE) {
-		rc = qerr(s, STMT_CA_LIST);
+		rc = sq_qerr(s, STMT_CA_LIST);
 		goto out;
 	}
 	*out = v;
 	*n = len;
 	v = NULL;	/* transferred */
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	store_ca_list_free(v, len);
 	return rc;
 }
@@ -823,31 +633,32 @@ cert_row(struct store_cert **out, struct sqlstore *s, sqlite3_stmt *stmt)
 	}
 	c->id = sqlite3_column_int64(stmt, 0);
 	c->ca_id = sqlite3_column_int64(stmt, 2);
-	if ((state = col_enum(stmt, 14, store_cert_state_parse)) < 0) {
+	if ((state = sq_col_enum(stmt, 14, store_cert_state_parse)) < 0) {
 		rc = err_set(ERR_STORE, "%s: certificate %lld has an unknown "
 		    "state", s->path, (long long)c->id);
 		goto out;
 	}
 	c->state = state;
-	if ((rc = col_text(&c->serial, stmt, 1)) != 0 ||
-	    (rc = col_text(&c->ca_name, stmt, 3)) != 0 ||
-	    (rc = col_text(&c->email, stmt, 4)) != 0 ||
-	    (rc = col_text(&c->given_name, stmt, 5)) != 0 ||
-	    (rc = col_text(&c->surname, stmt, 6)) != 0 ||
-	    (rc = col_text(&c->profile, stmt, 7)) != 0 ||
-	    (rc = col_text(&c->key_alg, stmt, 8)) != 0 ||
-	    (rc = col_text(&c->key_id, stmt, 9)) != 0 ||
-	    (rc = col_blob(&c->der, &c->der_len, stmt, 10)) != 0)
+	if ((rc = sq_col_text(&c->serial, stmt, 1)) != 0 ||
+	    (rc = sq_col_text(&c->ca_name, stmt, 3)) != 0 ||
+	    (rc = sq_col_text(&c->email, stmt, 4)) != 0 ||
+	    (rc = sq_col_text(&c->given_name, stmt, 5)) != 0 ||
+	    (rc = sq_col_text(&c->surname, stmt, 6)) != 0 ||
+	    (rc = sq_col_text(&c->profile, stmt, 7)) != 0 ||
+	    (rc = sq_col_text(&c->key_alg, stmt, 8)) != 0 ||
+	    (rc = sq_col_text(&c->key_id, stmt, 9)) != 0 ||
+	    (rc = sq_col_blob(&c->der, &c->der_len, stmt, 10)) != 0)
 		goto out;
 	c->not_before = sqlite3_column_int64(stmt, 11);
 	c->not_after = sqlite3_column_int64(stmt, 12);
 	c->created_at = sqlite3_column_int64(stmt, 13);
 	c->reason = sqlite3_column_int(stmt, 15);
 	c->revoked_at = sqlite3_column_int64(stmt, 16);
-	if ((rc = col_text(&c->usage, stmt, 17)) != 0 ||
-	    (rc = col_text(&c->superseded_by, stmt, 18)) != 0)
+	if ((rc = sq_col_text(&c->usage, stmt, 17)) != 0 ||
+	    (rc = sq_col_text(&c->superseded_by, stmt, 18)) != 0)
 		goto out;
 	c->key_released_at = sqlite3_column_int64(stmt, 19);
+	c->user_id = sqlite3_column_int64(stmt, 20);
 	*out = c;
 	c = NULL;	/* transferred */
 out:
@@ -863,38 +674,41 @@ op_cert_put(struct store *st, struct store_cert *c)
 	int64_t now = timefmt_now();
 	int revoked = c->state == CERT_STATE_REVOKED, rc;
 
-	if ((rc = stmt_get(&stmt, s, STMT_CERT_PUT)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_CERT_PUT)) != 0)
 		goto out;
 	/* Left unbound, reason and revoked_at stay NULL for a valid one. */
-	if (bind_text(stmt, 1, c->serial) != 0 ||
+	if (sq_bind_text(stmt, 1, c->serial) != 0 ||
 	    sqlite3_bind_int64(stmt, 2, c->ca_id) != 0 ||
-	    bind_text(stmt, 3, c->email) != 0 ||
-	    bind_text(stmt, 4, c->given_name) != 0 ||
-	    bind_text(stmt, 5, c->surname) != 0 ||
-	    bind_text(stmt, 6, c->profile) != 0 ||
-	    bind_text(stmt, 7, c->key_alg) != 0 ||
-	    bind_text(stmt, 8, c->key_id) != 0 ||
-	    bind_blob(stmt, 9, c->der, c->der_len) != 0 ||
+	    sq_bind_text(stmt, 3, c->email) != 0 ||
+	    sq_bind_text(stmt, 4, c->given_name) != 0 ||
+	    sq_bind_text(stmt, 5, c->surname) != 0 ||
+	    sq_bind_text(stmt, 6, c->profile) != 0 ||
+	    sq_bind_text(stmt, 7, c->key_alg) != 0 ||
+	    sq_bind_text(stmt, 8, c->key_id) != 0 ||
+	    sq_bind_blob(stmt, 9, c->der, c->der_len) != 0 ||
 	    sqlite3_bind_int64(stmt, 10, c->not_before) != 0 ||
 	    sqlite3_bind_int64(stmt, 11, c->not_after) != 0 ||
 	    sqlite3_bind_int64(stmt, 12, now) != 0 ||
-	    bind_text(stmt, 13, store_cert_state_name(c->state)) != 0 ||
+	    sq_bind_text(stmt, 13, store_cert_state_name(c->state)) != 0 ||
 	    (revoked && (sqlite3_bind_int(stmt, 14, c->reason) != 0 ||
 	    sqlite3_bind_int64(stmt, 15, c->revoked_at) != 0)) ||
-	    bind_text(stmt, 16, c->usage != NULL ? c->usage : "both") != 0) {
-		rc = qerr(s, STMT_CERT_PUT);
+	    sq_bind_text(stmt, 16, c->usage != NULL ? c->usage : "both") != 0 ||
+	    (c->user_id != 0 &&
+	    sqlite3_bind_int64(stmt, 17, c->user_id) != 0)) {
+		rc = sq_qerr(s, STMT_CERT_PUT);
 		goto out;
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		rc = conflict(s) ? err_set(ERR_EXISTS, "serial %s was used "
-		    "before", c->serial) : dberr(s, "cannot store certificate "
-		    "%s (CA id %lld)", c->serial, (long long)c->ca_id);
+		rc = sq_conflict(s) ? err_set(ERR_EXISTS, "serial %s was used "
+		    "before", c->serial) : sq_dberr(s, "cannot store "
+		    "certificate %s (CA id %lld)", c->serial,
+		    (long long)c->ca_id);
 		goto out;
 	}
 	c->id = sqlite3_last_insert_rowid(s->db);
 	c->created_at = now;
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -906,19 +720,19 @@ op_cert_get(struct store_cert **out, struct store *st, const char *serial)
 	int rc;
 
 	*out = NULL;
-	if ((rc = stmt_get1(&stmt, s, STMT_CERT_GET, serial, 0)) == 0 &&
-	    (rc = stmt_row(s, stmt, STMT_CERT_GET)) == 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_CERT_GET, serial, 0)) == 0 &&
+	    (rc = sq_stmt_row(s, stmt, STMT_CERT_GET)) == 0)
 		rc = cert_row(out, s, stmt);
 	else if (rc == ERR_NOTFOUND)
 		rc = err_set(ERR_NOTFOUND, "no certificate with serial %s",
 		    serial);
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
 /*
  * Only the filters in use go into the SQL, so that SQLite can pick the
- * email or (ca_id, state) index; the fragments are constants and every
+ * email, user or (ca_id, state) index; the fragments are constants and every
  * value is bound.
  */
 static int
@@ -934,24 +748,29 @@ op_cert_list(struct store_cert ***out, size_t *n, struct store *st,
 
 	*out = NULL;
 	*n = 0;
-	snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " WHERE 1%s%s%s%s "
+	snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " WHERE 1%s%s%s%s%s%s "
 	    "ORDER BY c.id",
 	    f->email != NULL ? " AND c.email = :email" : "",
 	    f->ca_id != 0 ? " AND c.ca_id = :ca" : "",
 	    f->state != -1 ? " AND c.state = :state" : "",
 	    f->expired == 1 ? " AND c.not_after < :now" :
-	    f->expired == 0 ? " AND c.not_after >= :now" : "");
+	    f->expired == 0 ? " AND c.not_after >= :now" : "",
+	    f->managed == 1 ? " AND c.user_id IS NOT NULL" :
+	    f->managed == 2 ? " AND c.user_id IS NULL" : "",
+	    f->user_id != 0 ? " AND c.user_id = :user" : "");
 	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
-	    (f->email != NULL && bind_text(stmt,
+	    (f->email != NULL && sq_bind_text(stmt,
 	    sqlite3_bind_parameter_index(stmt, ":email"), f->email) != 0) ||
 	    (f->ca_id != 0 && sqlite3_bind_int64(stmt,
 	    sqlite3_bind_parameter_index(stmt, ":ca"), f->ca_id) != 0) ||
-	    (f->state != -1 && bind_text(stmt,
+	    (f->state != -1 && sq_bind_text(stmt,
 	    sqlite3_bind_parameter_index(stmt, ":state"),
 	    store_cert_state_name(f->state)) != 0) ||
 	    (f->expired != -1 && sqlite3_bind_int64(stmt,
-	    sqlite3_bind_parameter_index(stmt, ":now"), f->now) != 0)) {
-		rc = dberr(s, "cannot list certificates");
+	    sqlite3_bind_parameter_index(stmt, ":now"), f->now) != 0) ||
+	    (f->user_id != 0 && sqlite3_bind_int64(stmt,
+	    sqlite3_bind_parameter_index(stmt, ":user"), f->user_id) != 0)) {
+		rc = sq_dberr(s, "cannot list certificates");
 		goto out;
 	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -965,7 +784,7 @@ op_cert_list(struct store_cert ***out, size_t *n, struct store *st,
 		len++;
 	}
 	if (step != SQLITE_DONE) {
-		rc = dberr(s, "cannot list certificates");
+		rc = sq_dberr(s, "cannot list certificates");
 		goto out;
 	}
 	*out = v;
@@ -984,42 +803,27 @@ op_cert_revoke(struct store *st, const char *serial, int reason, int64_t at)
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	if ((rc = stmt_get1(&stmt, s, STMT_CERT_REVOKE, serial, 0)) != 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_CERT_REVOKE, serial, 0)) != 0)
 		goto out;
 	if (sqlite3_bind_int(stmt, 2, reason) != 0 ||
 	    sqlite3_bind_int64(stmt, 3, at) != 0 ||
 	    sqlite3_step(stmt) != SQLITE_DONE) {
-		rc = dberr(s, "cannot revoke certificate %s", serial);
+		rc = sq_dberr(s, "cannot revoke certificate %s", serial);
 		goto out;
 	}
 	if (sqlite3_changes(s->db) == 1)
 		goto out;
 	/* Nothing changed: tell an unknown serial from a revoked one. */
-	stmt_done(stmt);
-	if ((rc = stmt_get1(&stmt, s, STMT_CERT_STATE, serial, 0)) == 0 &&
-	    (rc = stmt_row(s, stmt, STMT_CERT_STATE)) == 0)
+	sq_stmt_done(stmt);
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_CERT_STATE, serial, 0)) == 0 &&
+	    (rc = sq_stmt_row(s, stmt, STMT_CERT_STATE)) == 0)
 		rc = err_set(ERR_EXISTS, "certificate %s is revoked already",
 		    serial);
 	else if (rc == ERR_NOTFOUND)
 		rc = err_set(ERR_NOTFOUND, "no certificate with serial %s",
 		    serial);
 out:
-	stmt_done(stmt);
-	return rc;
-}
-
-/* Step a bound UPDATE/DELETE; *changed is the number of rows it touched. */
-static int
-step_changes(int *changed, struct sqlstore *s, sqlite3_stmt *stmt,
-    enum stmt id)
-{
-	int rc = 0;
-
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = qerr(s, id);
-	else
-		*changed = sqlite3_changes(s->db);
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -1030,13 +834,14 @@ op_cert_supersede(struct store *st, const char *serial, const char *by)
 	sqlite3_stmt *stmt = NULL;
 	int changed = 0, rc;
 
-	if ((rc = stmt_get(&stmt, s, STMT_CERT_SUPERSEDE)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_CERT_SUPERSEDE)) != 0)
 		return rc;
-	if (bind_text(stmt, 1, serial) != 0 || bind_text(stmt, 2, by) != 0) {
-		stmt_done(stmt);
-		return qerr(s, STMT_CERT_SUPERSEDE);
+	if (sq_bind_text(stmt, 1, serial) != 0 ||
+	    sq_bind_text(stmt, 2, by) != 0) {
+		sq_stmt_done(stmt);
+		return sq_qerr(s, STMT_CERT_SUPERSEDE);
 	}
-	if ((rc = step_changes(&changed, s, stmt, STMT_CERT_SUPERSEDE)) != 0)
+	if ((rc = sq_step_changes(&changed, s, stmt, STMT_CERT_SUPERSEDE)) != 0)
 		return rc;
 	return changed ? 0 : err_set(ERR_NOTFOUND, "no certificate with "
 	    "serial %s", serial);
@@ -1050,26 +855,26 @@ op_cert_release_key(struct store *st, const char *serial, const char *key_id,
 	sqlite3_stmt *stmt = NULL;
 	int changed = 0, rc;
 
-	if ((rc = stmt_get(&stmt, s, STMT_CERT_RELEASE)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_CERT_RELEASE)) != 0)
 		return rc;
-	if (bind_text(stmt, 1, serial) != 0 ||
+	if (sq_bind_text(stmt, 1, serial) != 0 ||
 	    sqlite3_bind_int64(stmt, 2, at) != 0 ||
-	    bind_text(stmt, 3, key_id) != 0) {
-		stmt_done(stmt);
-		return qerr(s, STMT_CERT_RELEASE);
+	    sq_bind_text(stmt, 3, key_id) != 0) {
+		sq_stmt_done(stmt);
+		return sq_qerr(s, STMT_CERT_RELEASE);
 	}
-	if ((rc = step_changes(&changed, s, stmt, STMT_CERT_RELEASE)) != 0)
+	if ((rc = sq_step_changes(&changed, s, stmt, STMT_CERT_RELEASE)) != 0)
 		return rc;
 	if (!changed)
 		return err_set(ERR_NOTFOUND, "certificate %s holds no key %s",
 		    serial, key_id);
-	if ((rc = stmt_get(&stmt, s, STMT_KEY_DELETE)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_KEY_DELETE)) != 0)
 		return rc;
-	if (bind_text(stmt, 1, key_id) != 0) {
-		stmt_done(stmt);
-		return qerr(s, STMT_KEY_DELETE);
+	if (sq_bind_text(stmt, 1, key_id) != 0) {
+		sq_stmt_done(stmt);
+		return sq_qerr(s, STMT_KEY_DELETE);
 	}
-	return step_changes(&changed, s, stmt, STMT_KEY_DELETE);
+	return sq_step_changes(&changed, s, stmt, STMT_KEY_DELETE);
 }
 
 static int
@@ -1079,14 +884,14 @@ op_ca_set_state(struct store *st, const char *name, enum store_ca_state state)
 	sqlite3_stmt *stmt = NULL;
 	int changed = 0, rc;
 
-	if ((rc = stmt_get(&stmt, s, STMT_CA_STATE)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_CA_STATE)) != 0)
 		return rc;
-	if (bind_text(stmt, 1, name) != 0 ||
-	    bind_text(stmt, 2, store_ca_state_name(state)) != 0) {
-		stmt_done(stmt);
-		return qerr(s, STMT_CA_STATE);
+	if (sq_bind_text(stmt, 1, name) != 0 ||
+	    sq_bind_text(stmt, 2, store_ca_state_name(state)) != 0) {
+		sq_stmt_done(stmt);
+		return sq_qerr(s, STMT_CA_STATE);
 	}
-	if ((rc = step_changes(&changed, s, stmt, STMT_CA_STATE)) != 0)
+	if ((rc = sq_step_changes(&changed, s, stmt, STMT_CA_STATE)) != 0)
 		return rc;
 	return changed ? 0 : err_set(ERR_NOTFOUND, "no CA named \"%s\"",
 	    name);
@@ -1099,23 +904,23 @@ op_crl_put(struct store *st, const struct store_crl *crl)
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	if ((rc = stmt_get1(&stmt, s, STMT_CRL_PUT, NULL, crl->ca_id)) != 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_CRL_PUT, NULL, crl->ca_id)) != 0)
 		goto out;
 	if (sqlite3_bind_int64(stmt, 2, crl->number) != 0 ||
 	    sqlite3_bind_int64(stmt, 3, crl->this_update) != 0 ||
 	    sqlite3_bind_int64(stmt, 4, crl->next_update) != 0 ||
-	    bind_blob(stmt, 5, crl->der, crl->der_len) != 0) {
-		rc = qerr(s, STMT_CRL_PUT);
+	    sq_bind_blob(stmt, 5, crl->der, crl->der_len) != 0) {
+		rc = sq_qerr(s, STMT_CRL_PUT);
 		goto out;
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = conflict(s) ? err_set(ERR_EXISTS, "CRL %lld of CA %lld "
+		rc = sq_conflict(s) ? err_set(ERR_EXISTS, "CRL %lld of CA %lld "
 		    "exists already", (long long)crl->number,
-		    (long long)crl->ca_id) : dberr(s, "cannot store CRL %lld "
-		    "of CA %lld", (long long)crl->number,
+		    (long long)crl->ca_id) : sq_dberr(s, "cannot store CRL "
+		    "%lld of CA %lld", (long long)crl->number,
 		    (long long)crl->ca_id);
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -1128,10 +933,10 @@ op_crl_last_number(int64_t *out, struct store *st, int64_t ca_id)
 
 	*out = 0;
 	/* MAX() over no rows is one NULL row, so COALESCE always answers. */
-	if ((rc = stmt_get1(&stmt, s, STMT_CRL_LAST, NULL, ca_id)) == 0 &&
-	    (rc = stmt_row(s, stmt, STMT_CRL_LAST)) == 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_CRL_LAST, NULL, ca_id)) == 0 &&
+	    (rc = sq_stmt_row(s, stmt, STMT_CRL_LAST)) == 0)
 		*out = sqlite3_column_int64(stmt, 0);
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -1144,9 +949,9 @@ op_crl_latest(struct store_crl **out, struct store *st, int64_t ca_id)
 	int rc;
 
 	*out = NULL;
-	if ((rc = stmt_get1(&stmt, s, STMT_CRL_LATEST, NULL, ca_id)) != 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_CRL_LATEST, NULL, ca_id)) != 0)
 		goto out;
-	if ((rc = stmt_row(s, stmt, STMT_CRL_LATEST)) != 0) {
+	if ((rc = sq_stmt_row(s, stmt, STMT_CRL_LATEST)) != 0) {
 		if (rc == ERR_NOTFOUND)
 			rc = err_set(ERR_NOTFOUND, "no CRL was generated for "
 			    "CA %lld", (long long)ca_id);
@@ -1160,22 +965,14 @@ op_crl_latest(struct store_crl **out, struct store *st, int64_t ca_id)
 	crl->number = sqlite3_column_int64(stmt, 1);
 	crl->this_update = sqlite3_column_int64(stmt, 2);
 	crl->next_update = sqlite3_column_int64(stmt, 3);
-	if ((rc = col_blob(&crl->der, &crl->der_len, stmt, 4)) != 0)
+	if ((rc = sq_col_blob(&crl->der, &crl->der_len, stmt, 4)) != 0)
 		goto out;
 	*out = crl;
 	crl = NULL;	/* transferred */
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	store_crl_free(crl);
 	return rc;
-}
-
-/* Bind t to parameter i, or leave it NULL when t is 0 (unset). */
-static int
-bind_time(sqlite3_stmt *stmt, int i, int64_t t)
-{
-	return t == 0 ? sqlite3_bind_null(stmt, i) :
-	    sqlite3_bind_int64(stmt, i, t);
 }
 
 static const char *
@@ -1196,12 +993,12 @@ domain_row(struct store_domain **out, struct sqlstore *s, sqlite3_stmt *stmt)
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = col_text(&d->name, stmt, 0)) != 0 ||
-	    (rc = col_text(&d->token, stmt, 1)) != 0 ||
-	    (rc = col_text(&d->last_error, stmt, 7)) != 0)
+	if ((rc = sq_col_text(&d->name, stmt, 0)) != 0 ||
+	    (rc = sq_col_text(&d->token, stmt, 1)) != 0 ||
+	    (rc = sq_col_text(&d->last_error, stmt, 7)) != 0)
 		goto out;
 	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
-	    (method = col_enum(stmt, 5, store_domain_method_parse)) < 0) {
+	    (method = sq_col_enum(stmt, 5, store_domain_method_parse)) < 0) {
 		rc = err_set(ERR_STORE, "%s: domain \"%s\" has an unknown "
 		    "verification method", s->path, d->name);
 		goto out;
@@ -1226,28 +1023,28 @@ op_domain_put(struct store *st, struct store_domain *d)
 	int64_t now = timefmt_now();
 	int rc;
 
-	if ((rc = stmt_get(&stmt, s, STMT_DOMAIN_PUT)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_DOMAIN_PUT)) != 0)
 		goto out;
-	if (bind_text(stmt, 1, d->name) != 0 ||
-	    bind_text(stmt, 2, d->token) != 0 ||
+	if (sq_bind_text(stmt, 1, d->name) != 0 ||
+	    sq_bind_text(stmt, 2, d->token) != 0 ||
 	    sqlite3_bind_int64(stmt, 3, now) != 0 ||
-	    bind_time(stmt, 4, d->verified_at) != 0 ||
-	    bind_time(stmt, 5, d->valid_until) != 0 ||
-	    bind_text(stmt, 6, method_text(d->method)) != 0 ||
-	    bind_time(stmt, 7, d->last_check_at) != 0 ||
-	    bind_text(stmt, 8, d->last_error) != 0) {
-		rc = qerr(s, STMT_DOMAIN_PUT);
+	    sq_bind_time(stmt, 4, d->verified_at) != 0 ||
+	    sq_bind_time(stmt, 5, d->valid_until) != 0 ||
+	    sq_bind_text(stmt, 6, method_text(d->method)) != 0 ||
+	    sq_bind_time(stmt, 7, d->last_check_at) != 0 ||
+	    sq_bind_text(stmt, 8, d->last_error) != 0) {
+		rc = sq_qerr(s, STMT_DOMAIN_PUT);
 		goto out;
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		rc = conflict(s) ? err_set(ERR_EXISTS, "domain \"%s\" exists "
-		    "already", d->name) : dberr(s, "cannot store domain "
-		    "\"%s\"", d->name);
+		rc = sq_conflict(s) ? err_set(ERR_EXISTS, "domain \"%s\" "
+		    "exists already", d->name) : sq_dberr(s, "cannot store "
+		    "domain \"%s\"", d->name);
 		goto out;
 	}
 	d->created_at = now;
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -1259,13 +1056,13 @@ op_domain_get(struct store_domain **out, struct store *st, const char *name)
 	int rc;
 
 	*out = NULL;
-	if ((rc = stmt_get1(&stmt, s, STMT_DOMAIN_GET, name, 0)) == 0 &&
-	    (rc = stmt_row(s, stmt, STMT_DOMAIN_GET)) == 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_DOMAIN_GET, name, 0)) == 0 &&
+	    (rc = sq_stmt_row(s, stmt, STMT_DOMAIN_GET)) == 0)
 		rc = domain_row(out, s, stmt);
 	else if (rc == ERR_NOTFOUND)
 		rc = err_set(ERR_NOTFOUND, "no domain \"%s\" (add it with "
 		    "mailcert domain add)", name);
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	return rc;
 }
 
@@ -1280,7 +1077,7 @@ op_domain_list(struct store_domain ***out, size_t *n, struct store *st)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = stmt_get(&stmt, s, STMT_DOMAIN_LIST)) != 0)
+	if ((rc = sq_stmt_get(&stmt, s, STMT_DOMAIN_LIST)) != 0)
 		goto out;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((nv = array_grow(v, len, &cap, sizeof(*v))) == NULL) {
@@ -1293,14 +1090,14 @@ op_domain_list(struct store_domain ***out, size_t *n, struct store *st)
 		len++;
 	}
 	if (step != SQLITE_DONE) {
-		rc = qerr(s, STMT_DOMAIN_LIST);
+		rc = sq_qerr(s, STMT_DOMAIN_LIST);
 		goto out;
 	}
 	*out = v;
 	*n = len;
 	v = NULL;	/* transferred */
 out:
-	stmt_done(stmt);
+	sq_stmt_done(stmt);
 	store_domain_list_free(v, len);
 	return rc;
 }
@@ -1312,17 +1109,17 @@ op_domain_update(struct store *st, const struct store_domain *d)
 	sqlite3_stmt *stmt = NULL;
 	int changed = 0, rc;
 
-	if ((rc = stmt_get1(&stmt, s, STMT_DOMAIN_UPDATE, d->name, 0)) != 0)
+	if ((rc = sq_stmt_get1(&stmt, s, STMT_DOMAIN_UPDATE, d->name, 0)) != 0)
 		return rc;
-	if (bind_time(stmt, 2, d->verified_at) != 0 ||
-	    bind_time(stmt, 3, d->valid_until) != 0 ||
-	    bind_text(stmt, 4, method_text(d->method)) != 0 ||
-	    bind_time(stmt, 5, d->last_check_at) != 0 ||
-	    bind_text(stmt, 6, d->last_error) != 0) {
-		stmt_done(stmt);
-		return qerr(s, STMT_DOMAIN_UPDATE);
+	if (sq_bind_time(stmt, 2, d->verified_at) != 0 ||
+	    sq_bind_time(stmt, 3, d->valid_until) != 0 ||
+	    sq_bind_text(stmt, 4, method_text(d->method)) != 0 ||
+	    sq_bind_time(stmt, 5, d->last_check_at) != 0 ||
+	    sq_bind_text(stmt, 6, d->last_error) != 0) {
+		sq_stmt_done(stmt);
+		return sq_qerr(s, STMT_DOMAIN_UPDATE);
 	}
-	if ((rc = step_changes(&changed, s, stmt, STMT_DOMAIN_UPDATE)) != 0)
+	if ((rc = sq_step_changes(&changed, s, stmt, STMT_DOMAIN_UPDATE)) != 0)
 		return rc;
 	return changed ? 0 : err_set(ERR_NOTFOUND, "no domain \"%s\"",
 	    d->name);
@@ -1357,4 +1154,5 @@ const struct store_ops store_sqlite_ops = {
 	.domain_get = op_domain_get,
 	.domain_list = op_domain_list,
 	.domain_update = op_domain_update,
+	.dir = &store_sqlite_dir_ops,
 };

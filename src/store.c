@@ -248,6 +248,9 @@ store_cert_put(struct store *st, struct store_cert *c)
 	    strcmp(c->usage, "sign") != 0 && strcmp(c->usage, "encrypt") != 0)
 		return err_set(ERR_INVALID, "certificate %s has unknown usage "
 		    "\"%s\"", serial, c->usage);
+	if (c->user_id < 0)
+		return err_set(ERR_INVALID, "certificate %s has negative user "
+		    "id %lld", serial, (long long)c->user_id);
 	tmp = *c;
 	tmp.serial = serial;
 	if ((rc = st->ops->cert_put(st, &tmp)) != 0)
@@ -284,6 +287,12 @@ store_cert_list(struct store_cert ***out, size_t *n, struct store *st,
 	if (f->ca_id < 0)
 		return err_set(ERR_INVALID, "CA id filter %lld is negative",
 		    (long long)f->ca_id);
+	if (f->managed < 0 || f->managed > 2)
+		return err_set(ERR_INVALID, "managed filter %d is not 0, 1 or "
+		    "2", f->managed);
+	if (f->user_id < 0)
+		return err_set(ERR_INVALID, "user id filter %lld is negative",
+		    (long long)f->user_id);
 	return st->ops->cert_list(out, n, st, f);
 }
 

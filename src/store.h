@@ -95,6 +95,8 @@ struct store_cert {
 	char		*superseded_by;	/* serial of the replacement, or NULL */
 	int64_t		 key_released_at; /* signing key handed out and
 					 * deleted at; 0 if never */
+	int64_t		 user_id;	/* directory user (store-dir.h) it is
+					 * managed for; 0: issued by hand */
 };
 
 struct store_cert_filter {
@@ -103,6 +105,10 @@ struct store_cert_filter {
 	int		 state;		/* -1 any, else enum cert_state */
 	int		 expired;	/* -1 any, 0 not expired, 1 expired */
 	int64_t		 now;		/* reference time for expired */
+	/* Zero means "any" for both, so a memset filter lists everything. */
+	int		 managed;	/* 0 any, 1 managed only (user_id set),
+					 * 2 by hand only */
+	int64_t		 user_id;	/* 0 any, else only this user's */
 };
 
 /* How a mail domain was verified (domain.h); NONE until it first is. */

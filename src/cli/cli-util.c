@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "config.h"
@@ -159,31 +158,18 @@ cli_json_time(int64_t t)
 int
 cli_read_password(char **out, const char *path)
 {
-	unsigned char *data = NULL;
-	size_t len;
+	char msg[512];
 	int rc;
 
-	*out = NULL;
-	if ((rc = file_read(&data, &len, path, CLI_PASSWORD_MAX)) != 0)
-		return rc;
-	data[strcspn((char *)data, "\r\n")] = '\0';
-	if (data[0] == '\0') {
-		OPENSSL_cleanse(data, len);
-		free(data);
-		return err_set(ERR_INVALID, "password file \"%s\" is empty",
-		    path);
+	if ((rc = file_read_secret(out, path)) != 0) {
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		return err_set(rc, "password file %s", msg);
 	}
-	/* Whatever followed the first line is wiped too. */
-	OPENSSL_cleanse(data + strlen((char *)data), len - strlen((char *)data));
-	*out = (char *)data;
 	return 0;
 }
 
 void
 cli_password_free(char *pass)
 {
-	if (pass == NULL)
-		return;
-	OPENSSL_cleanse(pass, strlen(pass));
-	free(pass);
+	file_secret_free(pass);
 }

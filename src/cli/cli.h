@@ -69,11 +69,9 @@ int	cli_output(const char *path, const void *data, size_t len, int binary,
 int	cli_parse_int(int *out, const char *s, const char *what, int min,
 	    int max);
 
-#define CLI_PASSWORD_MAX	1024	/* bytes in a --password-file */
-
 /*
- * The password on the first line of path (line end stripped). ERR_INVALID
- * if it is empty. *out is the caller's: release it with
+ * The password on the first line of path (file_read_secret()), the error
+ * naming the password file. *out is the caller's: release it with
  * cli_password_free(), which wipes it.
  */
 int	cli_read_password(char **out, const char *path);
@@ -109,5 +107,15 @@ int	cmd_check(struct cli_ctx *, int, char **);
 int	cmd_domain_add(struct cli_ctx *, int, char **);
 int	cmd_domain_verify(struct cli_ctx *, int, char **);
 int	cmd_domain_list(struct cli_ctx *, int, char **);
+int	cmd_source_add(struct cli_ctx *, int, char **);
+int	cmd_source_list(struct cli_ctx *, int, char **);
+int	cmd_source_test(struct cli_ctx *, int, char **);
+int	cmd_source_remove(struct cli_ctx *, int, char **);
+int	cmd_group_list(struct cli_ctx *, int, char **);
+int	cmd_group_set(struct cli_ctx *, int, char **);
+int	cmd_user_list(struct cli_ctx *, int, char **);
+int	cmd_seats(struct cli_ctx *, int, char **);
+int	cmd_events_list(struct cli_ctx *, int, char **);
+int	cmd_sync(struct cli_ctx *, int, char **);
 
 #endif

@@ -79,6 +79,38 @@ static const struct cli_cmd commands[] = {
 	    "Look up the TXT record of one or every domain." },
 	{ "domain", "list", cmd_domain_list, "[--json]",
 	    "List the domains, their state and days left." },
+	{ "source", "add", cmd_source_add,
+	    "ldap|graph|csv NAME OPTIONS (`source add TYPE --help` lists them)",
+	    "Add a directory source; nothing is read until `source test` or "
+	    "`sync`." },
+	{ "source", "list", cmd_source_list, "[--json]",
+	    "List the sources, their parameters and last read." },
+	{ "source", "test", cmd_source_test, "NAME",
+	    "Read a source completely: counts and three sample users; "
+	    "changes nothing." },
+	{ "source", "remove", cmd_source_remove, "NAME [--force]",
+	    "Remove a source with its users and groups." },
+	{ "group", "list", cmd_group_list, "[--json]",
+	    "List the groups the sources deliver, with members and policy." },
+	{ "group", "set", cmd_group_set,
+	    "GROUP [--source NAME] [--auto-request on|off] "
+	    "[--key rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384] [--days N] "
+	    "[--profile strict|multipurpose] [--usage both|dual]",
+	    "Set a group's auto-request policy." },
+	{ "user", "list", cmd_user_list, "[--ineligible] [--source NAME] [--json]",
+	    "List directory users; --ineligible: those without a certificate "
+	    "and every reason." },
+	{ NULL, "seats", cmd_seats, "[set N|unlimited] [--json]",
+	    "Show the seat quota (used/free) or set it." },
+	{ NULL, "sync", cmd_sync,
+	    "[--source NAME] [--dry-run] [--yes] [--allow-mass-removal] "
+	    "[--verbose] [--at DATE] [--json]",
+	    "Read the sources and issue, renew, reissue and revoke per the "
+	    "groups' policy." },
+	{ "events", "list", cmd_events_list,
+	    "[--kind KIND] [--state pending|claimed|done|failed] [--limit N] "
+	    "[--json]",
+	    "List the outbox events." },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

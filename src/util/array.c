@@ -20,3 +20,11 @@ array_grow(void *v, size_t n, size_t *cap, size_t size)
 	*cap = ncap;
 	return nv;
 }
+
+void
+array_sort(void *v, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}

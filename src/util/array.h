@@ -1,6 +1,6 @@
 /*
  * util/array.h: growing a malloc'd array one element at a time, doubling
- * its room so n appends cost O(n).
+ * its room so n appends cost O(n), and sorting one that may be empty.
  */
 #ifndef MAILCERT_UTIL_ARRAY_H
 #define MAILCERT_UTIL_ARRAY_H
@@ -13,5 +13,13 @@
  * v is then unchanged and still the caller's.
  */
 void	*array_grow(void *v, size_t n, size_t *cap, size_t size);
+
+/*
+ * qsort(v, n, size, cmp), also for an empty array whose v is NULL (an
+ * empty list is often never allocated, and qsort() requires a non-NULL
+ * base whatever n is).
+ */
+void	 array_sort(void *v, size_t n, size_t size,
+	    int (*cmp)(const void *, const void *));
 
 #endif

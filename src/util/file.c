@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "err.h"
 #include "util/file.h"
 
@@ -186,4 +188,34 @@ file_exists(const char *path)
 	struct stat sb;
 
 	return stat(path, &sb) == 0;
+}
+
+int
+file_read_secret(char **out, const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len, n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = file_read(&data, &len, path, FILE_SECRET_MAX)) != 0)
+		return rc;
+	n = strcspn((char *)data, "\r\n");
+	OPENSSL_cleanse(data + n, len - n);
+	if (n == 0) {
+		free(data);
+		return err_set(ERR_INVALID, "\"%s\": the first line is empty; "
+		    "put the secret there", path);
+	}
+	*out = (char *)data;
+	return 0;
+}
+
+void
+file_secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
 }

@@ -419,10 +419,10 @@ expect_user_error '--upn "no upn" is not a user principal name' \
     mc "$D" export p12 --email $H --format intune-csv --upn "no upn" \
     --password-file "$T/pw" -o "$T/x.p12"
 : >"$T/empty-pw"
-expect_user_error "password file \"$T/empty-pw\" is empty" \
+expect_user_error "password file \"$T/empty-pw\": the first line is empty" \
     mc "$D" export p12 --email $H --password-file "$T/empty-pw" -o "$T/x.p12"
 printf '\n' >"$T/newline-pw"
-expect_user_error 'password file ".*newline-pw" is empty' \
+expect_user_error 'password file ".*newline-pw": the first line is empty' \
     mc "$D" export p12 --email $H --password-file "$T/newline-pw" -o "$T/x.p12"
 expect_user_error "cannot read \"$T/missing-pw\"" \
     mc "$D" export p12 --email $H --password-file "$T/missing-pw" -o "$T/x.p12"

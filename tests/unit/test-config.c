@@ -69,6 +69,10 @@ assert_config_equal(const struct config *a, const struct config *b)
 		assert_string_equal(a->dns_servers, b->dns_servers);
 	assert_int_equal(a->dns_timeout_ms, b->dns_timeout_ms);
 	assert_int_equal(a->dns_tries, b->dns_tries);
+	assert_int_equal(a->sync_renew_days, b->sync_renew_days);
+	assert_int_equal(a->sync_on_removal, b->sync_on_removal);
+	assert_int_equal(a->sync_max_removal_percent,
+	    b->sync_max_removal_percent);
 }
 
 /* Format cfg, parse the text again, and expect the same config. */
@@ -110,6 +114,9 @@ test_config__defaults(void **state)
 	assert_string_equal(cfg->store_backend, "sqlite");
 	assert_string_equal(cfg->store_path, TDIR "/mailcert.db");
 	assert_string_equal(cfg->kek_path, TDIR "/kek.bin");
+	assert_int_equal(cfg->sync_renew_days, 14);
+	assert_int_equal(cfg->sync_on_removal, CONFIG_REMOVAL_REVOKE);
+	assert_int_equal(cfg->sync_max_removal_percent, 10);
 	config_free(cfg);
 	config_free(NULL);
 }
@@ -353,7 +360,8 @@ static void
 test_config__unknown(void **state)
 {
 	(void)state;
-	parse_bad("[ca]\n[cert]\n", NAME ":2: unknown section \"[cert]\"");
+	parse_bad("[ca]\n[cert]\n", NAME ":2: unknown section \"[cert]\" "
+	    "(expected [ca], [issue], [crl], [store], [dns] or [sync])");
 	parse_bad("[ca]\norgg = x\n",
 	    NAME ":2: unknown key \"orgg\" in [ca] (expected one of: org, "
 	    "country, base_url, key)");
@@ -500,6 +508,46 @@ test_config__dns(void **state)
 }
 
 static void
+test_config__sync(void **state)
+{
+	struct config *cfg;
+	char *text = NULL;
+
+	(void)state;
+	cfg = parse_ok("[sync]\nrenew_days = 1\non_removal = keep\n"
+	    "max_removal_percent = 0\n");
+	assert_int_equal(cfg->sync_renew_days, 1);
+	assert_int_equal(cfg->sync_on_removal, CONFIG_REMOVAL_KEEP);
+	assert_int_equal(cfg->sync_max_removal_percent, 0);
+	round_trip(cfg);
+	assert_int_equal(config_format(&text, cfg), 0);
+	assert_non_null(strstr(text, "[sync]\nrenew_days = 1\n"
+	    "on_removal = keep\nmax_removal_percent = 0\n"));
+	free(text);
+	config_free(cfg);
+	cfg = parse_ok("[sync]\nrenew_days = 365\non_removal = revoke\n"
+	    "max_removal_percent = 100\n");
+	assert_int_equal(cfg->sync_renew_days, 365);
+	assert_int_equal(cfg->sync_on_removal, CONFIG_REMOVAL_REVOKE);
+	assert_int_equal(cfg->sync_max_removal_percent, 100);
+	round_trip(cfg);
+	config_free(cfg);
+	parse_bad("[sync]\nrenew_days = 0\n",
+	    NAME ":2: [sync] renew_days: 0 is out of range (1..365)");
+	parse_bad("[sync]\nrenew_days = 366\n", "out of range (1..365)");
+	parse_bad("[sync]\nmax_removal_percent = 101\n",
+	    "[sync] max_removal_percent: 101 is out of range (0..100)");
+	parse_bad("[sync]\nmax_removal_percent = 10%\n",
+	    "\"10%\" is not a whole number");
+	parse_bad("[sync]\non_removal = delete\n",
+	    "[sync] on_removal: \"delete\" is neither \"revoke\" nor "
+	    "\"keep\"");
+	parse_bad("[sync]\non_removal = Revoke\n", "is neither");
+	parse_bad("[sync]\nrenew = 5\n", "unknown key \"renew\" in [sync] "
+	    "(expected one of: renew_days, on_removal, max_removal_percent)");
+}
+
+static void
 test_config__format_store_path(void **state)
 {
 	static const char text_in[] = "[store]\npath = sub/x.db\n";
@@ -606,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_config__too_large),
 		cmocka_unit_test(test_config__format_defaults),
 		cmocka_unit_test(test_config__format_special),
+		cmocka_unit_test(test_config__sync),
 		cmocka_unit_test(test_config__format_store_path),
 		cmocka_unit_test(test_config__dns),
 		cmocka_unit_test(test_config__format_control),

@@ -19,6 +19,7 @@
 static const int all_codes[] = {
 	ERR_OK, ERR_INTERNAL, ERR_NOMEM, ERR_INVALID, ERR_NOTFOUND,
 	ERR_EXISTS, ERR_IO, ERR_CRYPTO, ERR_STORE, ERR_PROFILE, ERR_UNINIT,
+	ERR_GUARD,
 };
 #define NCODES	(sizeof(all_codes) / sizeof(all_codes[0]))
 
@@ -104,7 +105,7 @@ static void
 test_err__is_user_mapping(void **state)
 {
 	static const int user[] = { ERR_INVALID, ERR_NOTFOUND, ERR_EXISTS,
-	    ERR_IO, ERR_PROFILE, ERR_UNINIT };
+	    ERR_IO, ERR_PROFILE, ERR_UNINIT, ERR_GUARD };
 	static const int internal[] = { ERR_OK, ERR_INTERNAL, ERR_NOMEM,
 	    ERR_CRYPTO, ERR_STORE, -99, 5 };
 	size_t i;
@@ -126,7 +127,7 @@ test_err__str_of_every_code(void **state)
 		"not found", "already exists", "input/output error",
 		"cryptographic failure", "database failure",
 		"certificate profile violation",
-		"data directory not initialised",
+		"data directory not initialised", "stopped by a safety guard",
 	};
 	size_t i, j;
 
@@ -139,7 +140,7 @@ test_err__str_of_every_code(void **state)
 			assert_string_not_equal(err_str(all_codes[i]),
 			    err_str(all_codes[j]));
 	}
-	assert_string_equal(err_str(-11), "unknown error");
+	assert_string_equal(err_str(-12), "unknown error");
 	assert_string_equal(err_str(1), "unknown error");
 }
 

@@ -190,7 +190,7 @@ test_store__open_twice(void **state)
 	int v;
 
 	ok(store_schema_version(&v, fx->st));
-	assert_int_equal(v, 3);
+	assert_int_equal(v, 4);
 	put_key(fx->st, "k1");
 	store_close(fx->st);
 	fx->st = NULL;
@@ -198,7 +198,7 @@ test_store__open_twice(void **state)
 	/* Migrating an up-to-date store is a no-op that keeps the data. */
 	ok(store_open(&fx->st, fx->cfg));
 	ok(store_schema_version(&v, fx->st));
-	assert_int_equal(v, 3);
+	assert_int_equal(v, 4);
 	ok(store_key_get(&k, fx->st, "k1"));
 	store_key_free(k);
 
@@ -463,7 +463,7 @@ static void
 test_store__list_filters(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_cert c, **v = NULL;
+	struct store_cert c, **v = NULL, *got1 = NULL;
 	struct store_cert_filter f = { .state = -1, .expired = -1 };
 	struct store_ca ca2;
 	int64_t a = put_cas(fx), b;
@@ -523,6 +523,31 @@ test_store__list_filters(void **state)
 	assert_int_equal(v[1]->reason, REVOKE_KEY_COMPROMISE);
 	assert_int_equal(v[1]->revoked_at, fx->now - 200);
 	store_cert_list_free(v, n);
+
+	/* Issued by hand, all of them: user_id reads back 0. */
+	f = (struct store_cert_filter){ .state = -1, .expired = -1,
+	    .managed = 2 };
+	assert_serials(fx->st, &f, "11 12 13 14");
+	f.managed = 1;
+	assert_serials(fx->st, &f, "");
+	f.managed = 0;
+	f.user_id = 1;
+	assert_serials(fx->st, &f, "");
+	ok(store_cert_get(&got1, fx->st, "11"));
+	assert_int_equal(got1->user_id, 0);
+	store_cert_free(got1);
+	f.user_id = -1;
+	want(store_cert_list(&v, &n, fx->st, &f), ERR_INVALID);
+	f.user_id = 0;
+	f.managed = 3;
+	want(store_cert_list(&v, &n, fx->st, &f), ERR_INVALID);
+	f.managed = 0;
+	/* A user id must name a directory user (foreign key). */
+	c = cert_make(a, "15", "carol@example.org", fx->now);
+	c.user_id = 42;
+	want(store_cert_put(fx->st, &c), ERR_STORE);
+	c.user_id = -2;
+	want(store_cert_put(fx->st, &c), ERR_INVALID);
 
 	f.state = CERT_STATE__MAX;
 	want(store_cert_list(&v, &n, fx->st, &f), ERR_INVALID);
