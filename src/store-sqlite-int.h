@@ -154,6 +154,12 @@ int	sq_stmt_run(struct sqlstore *s, enum stmt id);
  * number of rows it touched. */
 int	sq_step_changes(int *changed, struct sqlstore *s, sqlite3_stmt *stmt,
 	    enum stmt id);
+/* Run a cached statement bound to the integers (a, b) (b only if it takes
+ * two); *changed (may be NULL) is the number of rows it touched. */
+int	sq_run_ids(int *changed, struct sqlstore *s, enum stmt id, int64_t a,
+	    int64_t b);
+/* Bind an id, or NULL for 0 (none). */
+int	sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id);
 
 /* Column i as a malloc'd copy (*out is the caller's), NULL for SQL NULL. */
 int	sq_col_text(char **out, sqlite3_stmt *stmt, int i);
@@ -162,5 +168,35 @@ int	sq_col_blob(unsigned char **out, size_t *len, sqlite3_stmt *stmt,
 /* Column i's text as the enum value names_parse() finds, or -1. */
 int	sq_col_enum(sqlite3_stmt *stmt, int i,
 	    int (*names_parse)(const char *));
+
+/*
+ * The run, action, event and alert operations (store-sqlite-outbox.c), each
+ * with the contract of its store-dir.h namesake.
+ */
+struct store_run;
+struct store_action;
+struct store_event;
+int	sq_run_put(struct store *st, struct store_run *r);
+int	sq_run_unfinished(struct store_run **out, struct store *st);
+int	sq_run_latest(struct store_run **out, struct store *st);
+int	sq_run_finish(struct store *st, int64_t id, int64_t finished_at);
+int	sq_action_put(struct store *st, struct store_action *a);
+int	sq_action_list(struct store_action ***out, size_t *n,
+	    struct store *st, int64_t run_id, int state);
+int	sq_action_finish(struct store *st, int64_t id,
+	    enum store_action_state state, const char *new_serials,
+	    const char *error, int64_t at);
+int	sq_event_put(struct store *st, struct store_event *e);
+int	sq_event_list(struct store_event ***out, size_t *n, struct store *st,
+	    const struct store_event_filter *f);
+int	sq_event_claim(struct store_event ***out, size_t *n, struct store *st,
+	    const char *worker, size_t max, int64_t now, int64_t lease_s);
+int	sq_event_complete(struct store *st, int64_t id, const char *worker,
+	    int64_t now);
+int	sq_event_retry(struct store *st, int64_t id, const char *worker,
+	    const char *error, int64_t next_at, int max_attempts);
+int	sq_alert_raise(struct store *st, const char *key, int64_t now,
+	    int *raised);
+int	sq_alert_clear(struct store *st, const char *key);
 
 #endif

@@ -233,6 +233,33 @@ sq_step_changes(int *changed, struct sqlstore *s, sqlite3_stmt *stmt,
 	return rc;
 }
 
+/* Bind an id, or NULL for 0 (none). */
+int
+sq_bind_id(sqlite3_stmt *stmt, int i, int64_t id)
+{
+	return id == 0 ? sqlite3_bind_null(stmt, i) :
+	    sqlite3_bind_int64(stmt, i, id);
+}
+
+/* Run a cached statement bound to (a, b), both integers (b only if it
+ * takes two); *changed (may be NULL) is the number of rows it touched. */
+int
+sq_run_ids(int *changed, struct sqlstore *s, enum stmt id, int64_t a, int64_t b)
+{
+	sqlite3_stmt *stmt = NULL;
+	int dummy, rc;
+
+	if ((rc = sq_stmt_get1(&stmt, s, id, NULL, a)) != 0)
+		return rc;
+	if (sqlite3_bind_parameter_count(stmt) >= 2 &&
+	    sqlite3_bind_int64(stmt, 2, b) != SQLITE_OK) {
+		sq_stmt_done(stmt);
+		return sq_qerr(s, id);
+	}
+	return sq_step_changes(changed != NULL ? changed : &dummy, s, stmt,
+	    id);
+}
+
 /*
  * The database holds escrowed (sealed) keys and every subscriber's
  * address; SQLite would create it world-readable, and its -wal and -shm
