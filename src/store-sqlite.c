@@ -270,9 +270,18 @@ create_private(const char *path)
 {
 	int fd;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	/*
+	 * O_EXCL: never open and close an existing database, since close()
+	 * drops every POSIX lock this process holds on it, including those
+	 * of other connections in other threads (sqlite.org/howtocorrupt).
+	 */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		if (errno == EEXIST)
+			return 0;
 		return err_set(ERR_IO, "cannot open store \"%s\": %s", path,
 		    strerror(errno));
+	}
 	close(fd);
 	return 0;
 }
