@@ -17,7 +17,7 @@ run: build
 	@./scripts/run.sh $(BUILD)
 
 check: build
-	@./scripts/run.sh $(BUILD) >/dev/null
+	@./scripts/run.sh --setup-only $(BUILD) >/dev/null
 	@./scripts/check.sh $(BUILD)
 
 bench: build

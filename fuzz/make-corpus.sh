@@ -132,6 +132,10 @@ sh ./make-sst-corpus.sh
 # CSV directory exports (the dirsrc_csv target)
 sh ./make-csv-corpus.sh
 
+# OCSP requests (ocsp_req) and API requests (api_req)
+sh ./make-ocsp-corpus.sh
+sh ./make-api-corpus.sh
+
 # Microsoft Graph member pages (the graph_page target): good pages in the
 # shapes Graph sends, then one per refusal
 g=corpus/graph_page

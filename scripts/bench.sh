@@ -87,3 +87,9 @@ echo "peak RSS issuing $((10000 * S)) ec-p256 certificates: $(echo "$out" |
 # users from slapd, with their phases (bench/bench-sync.sh).
 echo
 bash "$(dirname "$0")/../bench/bench-sync.sh" "$BUILD"
+
+# The daemon's public endpoints under wrk: OCSP and key-directory lookups
+# against openssl's own responder and a static file of the same server
+# (bench/bench-web.sh).
+echo
+bash "$(dirname "$0")/../bench/bench-web.sh" "$BUILD"

@@ -5,8 +5,11 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libssl-dev openssl libsqlite3-dev libcurl4-openssl-dev sqlite3 libjansson-dev libcmocka-dev
 libnss3-tools gpgsm gpg-agent libc-ares-dev dnsmasq-base bind9-dnsutils
-libldap-dev slapd ldap-utils python3 jq"
+libldap-dev slapd ldap-utils python3 jq libmicrohttpd-dev wrk chromium"
 missing=""
+# The dashboard test drives Chromium with playwright-core (npm); Node.js
+# comes with the machine where it can, from Debian otherwise.
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"

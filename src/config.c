@@ -44,6 +44,13 @@
 #define DEF_SYNC_RENEW_DAYS	14
 #define DEF_SYNC_MAX_REMOVAL	10	/* percent of the managed users */
 #define DNS_SERVERS_MAX		16	/* entries in [dns] servers */
+#define DEF_SERVE_LISTEN	"127.0.0.1:8080"
+#define DEF_SERVE_THREADS	2
+#define DEF_SERVE_SYNC_INTERVAL	60	/* minutes */
+#define DEF_SERVE_STOP_SECONDS	10
+/* Within the profile's 8 h .. 10 days; re-signed at half, so 2 days. */
+#define DEF_OCSP_VALIDITY_HOURS	96
+#define DEF_OCSP_RESPONDER_DAYS	30
 
 #define ORG_MAX_CHARS		64	/* X.520 ub-organization-name */
 
@@ -65,6 +72,13 @@ enum field {
 	F_SYNC_RENEW_DAYS,
 	F_SYNC_ON_REMOVAL,
 	F_SYNC_MAX_REMOVAL,
+	F_SERVE_LISTEN,
+	F_SERVE_PUBLIC_LISTEN,
+	F_SERVE_THREADS,
+	F_SERVE_SYNC_INTERVAL,
+	F_SERVE_STOP_SECONDS,
+	F_OCSP_VALIDITY_HOURS,
+	F_OCSP_RESPONDER_DAYS,
 	F__MAX
 };
 
@@ -89,6 +103,13 @@ static const struct {
 	[F_SYNC_RENEW_DAYS] =	{ "sync", "renew_days" },
 	[F_SYNC_ON_REMOVAL] =	{ "sync", "on_removal" },
 	[F_SYNC_MAX_REMOVAL] =	{ "sync", "max_removal_percent" },
+	[F_SERVE_LISTEN] =	{ "serve", "listen" },
+	[F_SERVE_PUBLIC_LISTEN] = { "serve", "public_listen" },
+	[F_SERVE_THREADS] =	{ "serve", "threads" },
+	[F_SERVE_SYNC_INTERVAL] = { "serve", "sync_interval" },
+	[F_SERVE_STOP_SECONDS] = { "serve", "stop_seconds" },
+	[F_OCSP_VALIDITY_HOURS] = { "ocsp", "validity_hours" },
+	[F_OCSP_RESPONDER_DAYS] = { "ocsp", "responder_days" },
 };
 
 static const char *const removals[CONFIG_REMOVAL__MAX] = {
@@ -97,7 +118,7 @@ static const char *const removals[CONFIG_REMOVAL__MAX] = {
 };
 
 static const char *const sections[] = { "ca", "issue", "crl", "store",
-    "dns", "sync" };
+    "dns", "sync", "serve", "ocsp" };
 
 struct parser {
 	const char	*name;		/* file name for messages */
@@ -491,6 +512,25 @@ set_field(struct config *cfg, const struct parser *ps, enum field f,
 	case F_SYNC_MAX_REMOVAL:
 		return parse_days(&cfg->sync_max_removal_percent, ps, f, v, 0,
 		    100);
+	case F_SERVE_LISTEN:
+	case F_SERVE_PUBLIC_LISTEN:
+		/* The address form is checked by serve (http.h), which
+		 * owns it; here only that there is one. */
+		if (v[0] == '\0' || strchr(v, ':') == NULL)
+			return field_err(ps, f, "\"%s\" is not HOST:PORT", v);
+		return replace(f == F_SERVE_LISTEN ? &cfg->serve_listen :
+		    &cfg->serve_public_listen, strdup(v));
+	case F_SERVE_THREADS:
+		return parse_days(&cfg->serve_threads, ps, f, v, 1, 64);
+	case F_SERVE_SYNC_INTERVAL:
+		return parse_days(&cfg->serve_sync_interval, ps, f, v, 0,
+		    7 * 24 * 60);
+	case F_SERVE_STOP_SECONDS:
+		return parse_days(&cfg->serve_stop_seconds, ps, f, v, 1, 300);
+	case F_OCSP_VALIDITY_HOURS:
+		return parse_days(&cfg->ocsp_validity_hours, ps, f, v, 8, 240);
+	case F_OCSP_RESPONDER_DAYS:
+		return parse_days(&cfg->ocsp_responder_days, ps, f, v, 7, 365);
 	default:
 		abort();	/* every field has a case above */
 	}
@@ -782,6 +822,16 @@ config_format(char **out, const struct config *cfg)
 	    "on_removal = %s\nmax_removal_percent = %d\n",
 	    cfg->dns_timeout_ms, cfg->dns_tries, cfg->sync_renew_days,
 	    removals[cfg->sync_on_removal], cfg->sync_max_removal_percent);
+	fputs("\n[serve]\n", fp);
+	if ((rc = emit(fp, "listen", cfg->serve_listen)) != 0 ||
+	    (cfg->serve_public_listen != NULL &&
+	    (rc = emit(fp, "public_listen", cfg->serve_public_listen)) != 0))
+		goto out;
+	fprintf(fp, "threads = %d\nsync_interval = %d\nstop_seconds = %d\n"
+	    "\n[ocsp]\nvalidity_hours = %d\nresponder_days = %d\n",
+	    cfg->serve_threads, cfg->serve_sync_interval,
+	    cfg->serve_stop_seconds, cfg->ocsp_validity_hours,
+	    cfg->ocsp_responder_days);
 	if (ferror(fp)) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -816,7 +866,8 @@ config_defaults(struct config **out, const char *dir)
 	    (cfg->base_url = strdup(DEF_BASE_URL)) == NULL ||
 	    (cfg->store_backend = strdup(DEF_STORE_BACKEND)) == NULL ||
 	    (cfg->store_path = resolve(dir, DEF_STORE_PATH)) == NULL ||
-	    (cfg->kek_path = resolve(dir, CONFIG_KEK_FILE)) == NULL) {
+	    (cfg->kek_path = resolve(dir, CONFIG_KEK_FILE)) == NULL ||
+	    (cfg->serve_listen = strdup(DEF_SERVE_LISTEN)) == NULL) {
 		rc = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -831,6 +882,11 @@ config_defaults(struct config **out, const char *dir)
 	cfg->sync_renew_days = DEF_SYNC_RENEW_DAYS;
 	cfg->sync_on_removal = CONFIG_REMOVAL_REVOKE;
 	cfg->sync_max_removal_percent = DEF_SYNC_MAX_REMOVAL;
+	cfg->serve_threads = DEF_SERVE_THREADS;
+	cfg->serve_sync_interval = DEF_SERVE_SYNC_INTERVAL;
+	cfg->serve_stop_seconds = DEF_SERVE_STOP_SECONDS;
+	cfg->ocsp_validity_hours = DEF_OCSP_VALIDITY_HOURS;
+	cfg->ocsp_responder_days = DEF_OCSP_RESPONDER_DAYS;
 	*out = cfg;
 	cfg = NULL; /* transferred */
 	rc = 0;
@@ -852,5 +908,7 @@ config_free(struct config *cfg)
 	free(cfg->store_path);
 	free(cfg->kek_path);
 	free(cfg->dns_servers);
+	free(cfg->serve_listen);
+	free(cfg->serve_public_listen);
 	free(cfg);
 }

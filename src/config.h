@@ -11,6 +11,9 @@
  *   [sync]    renew_days, on_removal (revoke|keep), max_removal_percent:
  *             the renewal window and what happens to the certificates of
  *             users who leave (sync.h)
+ *   [serve]   listen, public_listen, threads, sync_interval (minutes, 0:
+ *             only on demand), stop_seconds: the daemon (serve.h)
+ *   [ocsp]    validity_hours, responder_days: the responder (ocsp.h)
  *
  * Unknown sections or keys, and values out of range, are errors naming the
  * file, line and key: a typo must never fall back to a default silently.
@@ -52,6 +55,15 @@ struct config {
 					 * 1..365 */
 	enum config_removal sync_on_removal; /* for users who leave */
 	int		 sync_max_removal_percent; /* guard, 0..100 */
+	char		*serve_listen;	/* API, dashboard (and public unless
+					 * split): "127.0.0.1:8080" */
+	char		*serve_public_listen; /* public endpoints only; NULL:
+					 * served on serve_listen */
+	int		 serve_threads;	/* HTTP worker pool, 1..64 */
+	int		 serve_sync_interval; /* minutes; 0: on demand only */
+	int		 serve_stop_seconds; /* SIGTERM deadline, 1..300 */
+	int		 ocsp_validity_hours; /* response lifetime, 8..240 */
+	int		 ocsp_responder_days; /* responder certificate, 7..365 */
 };
 
 #define CONFIG_MAX_BYTES	(64 * 1024)

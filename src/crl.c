@@ -197,3 +197,80 @@ crl_generate(struct store *st, const struct kek *kek,
 	store_ca_list_free(cas, n);
 	return rc;
 }
+
+/*
+ * Whether rec needs a new CRL at now (crl_refresh()). Revocations are
+ * never undone and every CRL lists all of the CA's revoked certificates,
+ * expired ones included, so a count that differs means one is missing;
+ * unlike comparing revocation times with thisUpdate this also catches a
+ * revocation recorded at an earlier clock (a sync run with --at).
+ */
+static int
+needs_crl(int *due, struct store *st, const struct store_ca *rec, int64_t now)
+{
+	struct store_cert_filter f;
+	struct store_cert **revoked = NULL;
+	struct store_crl *latest = NULL;
+	X509_CRL *crl = NULL;
+	const STACK_OF(X509_REVOKED) *entries;
+	const unsigned char *p;
+	size_t n = 0;
+	int rc;
+
+	*due = 1;
+	if ((rc = store_crl_latest(&latest, st, rec->id)) == ERR_NOTFOUND) {
+		err_clear();
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (now - latest->this_update >
+	    (latest->next_update - latest->this_update) / 2)
+		goto out;
+	p = latest->der;
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)latest->der_len)) == NULL) {
+		rc = err_ossl(ERR_CRYPTO, "the stored CRL %lld of CA \"%s\" "
+		    "does not decode", (long long)latest->number, rec->name);
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	f.ca_id = rec->id;
+	f.state = CERT_STATE_REVOKED;
+	f.expired = -1;
+	f.now = now;
+	if ((rc = store_cert_list(&revoked, &n, st, &f)) != 0)
+		goto out;
+	entries = X509_CRL_get_REVOKED(crl);
+	*due = n != (size_t)(entries != NULL ? sk_X509_REVOKED_num(entries) :
+	    0);
+out:
+	store_cert_list_free(revoked, n);
+	X509_CRL_free(crl);
+	store_crl_free(latest);
+	return rc;
+}
+
+int
+crl_refresh(size_t *nsigned, struct store *st, const struct kek *kek,
+    const struct config *cfg, int64_t now)
+{
+	struct store_ca **cas = NULL;
+	size_t n = 0, i, count = 0;
+	int due, rc;
+
+	if (nsigned != NULL)
+		*nsigned = 0;
+	if ((rc = store_ca_list(&cas, &n, st)) != 0)
+		return rc;
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (cas[i]->state == STORE_CA_RETIRED)
+			continue;
+		if ((rc = needs_crl(&due, st, cas[i], now)) == 0 && due &&
+		    (rc = generate_one(st, kek, cfg, cas[i], now)) == 0)
+			count++;
+	}
+	store_ca_list_free(cas, n);
+	if (nsigned != NULL)
+		*nsigned = count;
+	return rc;
+}

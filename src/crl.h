@@ -7,6 +7,7 @@
 #ifndef MAILCERT_CRL_H
 #define MAILCERT_CRL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/types.h>
@@ -23,6 +24,16 @@ struct store_cert;
  * above the last. Each CRL is stored in its own transaction.
  */
 int	crl_generate(struct store *st, const struct kek *kek,
+	    const struct config *cfg, int64_t now);
+
+/*
+ * Sign a fresh CRL, with crl_generate()'s cadence, for every CA that is not
+ * retired and needs one at now: it has none, more than half of its latest
+ * CRL's window (nextUpdate - thisUpdate) has passed, or it revoked a
+ * certificate its latest CRL does not list. Each CRL is stored in its own
+ * transaction. *nsigned (may be NULL) counts the CRLs signed.
+ */
+int	crl_refresh(size_t *nsigned, struct store *st, const struct kek *kek,
 	    const struct config *cfg, int64_t now);
 
 /*

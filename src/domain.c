@@ -11,13 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "dnstxt.h"
 #include "domain.h"
 #include "err.h"
 #include "keys.h"
 #include "mailbox.h"
+#include "store-dir.h"
 #include "store.h"
+#include "util/timefmt.h"
 
 #define DAY		86400
 /* RFC 1035 2.3.4: 255 octets on the wire are 253 characters of text. */
@@ -277,4 +281,46 @@ domain_record(char **out, const struct store_domain *d)
 		return err_set(ERR_NOMEM, "out of memory");
 	}
 	return 0;
+}
+
+int
+domain_alert(const char **kind, int *raised, struct store *st,
+    const struct store_domain *d, int64_t now)
+{
+	struct store_event e;
+	enum domain_state ds;
+	char key[512], until[TIMEFMT_LEN], *data = NULL;
+	json_t *obj = NULL;
+	int rc;
+
+	*kind = NULL;
+	*raised = 0;
+	ds = domain_state(d, now);
+	if (ds == DOMAIN_STATE_EXPIRING)
+		*kind = EVENT_DOMAIN_EXPIRING;
+	else if (ds == DOMAIN_STATE_LAPSED && d->verified_at != 0)
+		*kind = EVENT_DOMAIN_LAPSED;
+	else
+		return 0;
+	timefmt_utc(until, d->valid_until);
+	/* The end of the verification in the key: one alert per period. */
+	snprintf(key, sizeof(key), "%s:%s:%s", *kind, d->name, until);
+	if ((rc = store_alert_raise(st, key, now, raised)) != 0 || !*raised)
+		return rc;
+	if ((obj = json_pack("{s:s, s:i}", "valid_until", until, "days_left",
+	    domain_days_left(d, now))) == NULL ||
+	    (data = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memset(&e, 0, sizeof(e));
+	e.kind = (char *)*kind;
+	e.created_at = now;
+	e.domain = d->name;
+	e.data = data;
+	rc = store_event_put(st, &e);
+out:
+	free(data);
+	json_decref(obj);
+	return rc;
 }

@@ -75,6 +75,16 @@ int	domain_verify(struct store *st, const struct config *cfg,
 int	domain_verify_due(size_t *checked, size_t *failed, struct store *st,
 	    const struct config *cfg, int64_t now);
 
+/*
+ * Raise domain.expiring (verified, fewer than DOMAIN_RENEW_DAYS left) or
+ * domain.lapsed (a verification ran out) for d at now, once per
+ * verification that ends, with its outbox event (store-dir.h), inside the
+ * caller's transaction. *kind is the EVENT_DOMAIN_* that applies (static),
+ * NULL when neither does; *raised is 1 when this call raised it.
+ */
+int	domain_alert(const char **kind, int *raised, struct store *st,
+	    const struct store_domain *d, int64_t now);
+
 /* The state of d at now. */
 enum domain_state domain_state(const struct store_domain *d, int64_t now);
 

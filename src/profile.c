@@ -253,7 +253,9 @@ profile_build_leaf(X509 **out, const struct profile_leaf *p)
 	    p->issuer_name);
 	if ((rc = add_ext(x, &ctx, NID_crl_distribution_points, url)) != 0)
 		goto out;
-	snprintf(url, sizeof(url), "caIssuers;URI:%s/ca/%s.crt", p->base_url,
+	/* The daemon answers OCSP for every issuing CA (ocsp.h). */
+	snprintf(url, sizeof(url), "OCSP;URI:%s/ocsp/%s,caIssuers;URI:%s/ca/"
+	    "%s.crt", p->base_url, p->issuer_name, p->base_url,
 	    p->issuer_name);
 	if ((rc = add_ext(x, &ctx, NID_info_access, url)) != 0 ||
 	    (rc = add_ext(x, &ctx, NID_authority_key_identifier,

@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "store-dir.h"
+#include "store-web.h"
 
 /* RFC 5280 4.1.2.2: at most 20 octets, so 40 hex digits. */
 #define STORE_SERIAL_MAX	40
@@ -61,6 +62,7 @@ struct store_ops {
 	int	(*domain_update)(struct store *st,
 		    const struct store_domain *d);
 	const struct store_dir_ops *dir;	/* store-dir.h calls */
+	const struct store_web_ops *web;	/* store-web.h calls */
 };
 
 /*
@@ -123,6 +125,32 @@ struct store_dir_ops {
 };
 
 /*
+ * The store-web.h half. store-web.c has checked the arguments: names,
+ * roles and hashes are well-formed, ids positive, audit fields non-NULL
+ * (target "" when none) and at set, responder serials uppercase hex,
+ * limits and out parameters usable.
+ */
+struct store_web_ops {
+	int	(*token_put)(struct store *st, struct store_token *t);
+	int	(*token_by_hash)(struct store_token **out, struct store *st,
+		    const char *hash);
+	int	(*token_list)(struct store_token ***out, size_t *n,
+		    struct store *st);
+	int	(*token_revoke)(struct store *st, int64_t id, int64_t at);
+	int	(*token_touch)(struct store *st, int64_t id, int64_t at);
+	int	(*audit_append)(struct store *st, struct store_audit *e);
+	int	(*audit_list)(struct store_audit ***out, size_t *n,
+		    struct store *st, int64_t after_id, size_t limit);
+	int	(*audit_list_desc)(struct store_audit ***out, size_t *n,
+		    struct store *st, int64_t before_id, size_t limit);
+	int	(*responder_put)(struct store *st, struct store_responder *r);
+	int	(*responder_latest)(struct store_responder **out,
+		    struct store *st, int64_t ca_id);
+	int	(*stats_get)(struct store_stats *out, struct store *st,
+		    int64_t now);
+};
+
+/*
  * The head of every backend's handle: a backend embeds it as the first
  * member of its own struct and converts the pointer back in its operations.
  */
@@ -132,6 +160,7 @@ struct store {
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_dir_ops store_sqlite_dir_ops;
+extern const struct store_web_ops store_sqlite_web_ops;
 
 /*
  * The names the enums are stored under, for every backend alike. The

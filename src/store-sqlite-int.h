@@ -3,7 +3,8 @@
  * connection and its statement cache (store-sqlite.c), the schema and the
  * SQL of every cached statement (store-sqlite-schema.c), and the helpers
  * that bind, step and read them. store-sqlite.c implements the store.h
- * operations, store-sqlite-dir.c those of store-dir.h.
+ * operations, store-sqlite-dir.c those of store-dir.h, store-sqlite-web.c
+ * those of store-web.h.
  *
  * Cached statements are borrowed from the handle: whoever gets one with
  * sq_stmt_get() hands it back with sq_stmt_done() before returning.
@@ -98,6 +99,21 @@ enum stmt {
 	STMT_EVENT_STATE,
 	STMT_ALERT_RAISE,
 	STMT_ALERT_CLEAR,
+	/* store-web.h */
+	STMT_TOKEN_PUT,
+	STMT_TOKEN_BY_HASH,
+	STMT_TOKEN_LIST,
+	STMT_TOKEN_REVOKE,
+	STMT_TOKEN_STATE,
+	STMT_TOKEN_TOUCH,
+	STMT_AUDIT_PUT,
+	STMT_AUDIT_NEWEST,
+	STMT_AUDIT_LIST,
+	STMT_AUDIT_LIST_DESC,
+	STMT_RESPONDER_PUT,
+	STMT_RESPONDER_LATEST,
+	STMT_STATS_CERTS,
+	STMT_STATS_EVENTS,
 	STMT__MAX
 };
 

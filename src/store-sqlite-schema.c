@@ -222,6 +222,50 @@ const char *const sq_migrations[] = {
 	"ALTER TABLE certs ADD COLUMN user_id INTEGER"
 	"  REFERENCES users(id) ON DELETE SET NULL;"
 	"CREATE INDEX certs_user ON certs(user_id);",
+	/*
+	 * 5: API tokens (only a hash of the secret), the hash-chained audit
+	 * log, and the delegated OCSP responder certificates. A name is
+	 * unique among unrevoked tokens only, so a revoked name can be
+	 * reused. Responder serials join the serial registry: the issuing
+	 * CA signs them too (RFC 5280 4.1.2.2).
+	 */
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),"
+	"  groups TEXT,"
+	"  hash TEXT UNIQUE NOT NULL CHECK (length(hash) = 64),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  last_used_at INTEGER"
+	");"
+	"CREATE UNIQUE INDEX tokens_name ON tokens(name)"
+	"  WHERE revoked_at IS NULL;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL"
+	");"
+	"CREATE TABLE responders ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ca_id INTEGER NOT NULL REFERENCES cas(id),"
+	"  serial TEXT UNIQUE NOT NULL,"
+	"  key_id TEXT NOT NULL REFERENCES keys(id),"
+	"  der BLOB NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX responders_ca ON responders(ca_id);"
+	"CREATE TRIGGER responders_serial AFTER INSERT ON responders BEGIN"
+	"  INSERT INTO serials(serial) VALUES (NEW.serial);"
+	"END;",
 };
 
 const size_t sq_nmigrations = nitems(sq_migrations);
@@ -267,6 +311,17 @@ const size_t sq_nmigrations = nitems(sq_migrations);
 #define DOMAIN_COLS							\
 	"name, token, created_at, verified_at, valid_until, method, "	\
 	"last_check_at, last_error FROM domains"
+
+#define TOKEN_COLS							\
+	"id, name, role, groups, hash, created_at, expires_at, "	\
+	"revoked_at, last_used_at FROM tokens"
+
+#define AUDIT_COLS							\
+	"id, at, actor, action, target, result, prev_hash, hash FROM audit"
+
+#define RESPONDER_COLS							\
+	"id, ca_id, serial, key_id, der, not_before, not_after, "	\
+	"created_at FROM responders"
 
 const struct sq_query sq_queries[STMT__MAX] = {
 	[STMT_BEGIN] = { "BEGIN IMMEDIATE", "begin a transaction" },
@@ -442,4 +497,39 @@ const struct sq_query sq_queries[STMT__MAX] = {
 	    "VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING", "raise an alert" },
 	[STMT_ALERT_CLEAR] = { "DELETE FROM alerts WHERE key = ?1",
 	    "clear an alert" },
+	[STMT_TOKEN_PUT] = { "INSERT INTO tokens(name, role, groups, hash, "
+	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "store a token" },
+	[STMT_TOKEN_BY_HASH] = { "SELECT " TOKEN_COLS " WHERE hash = ?1",
+	    "look up a token" },
+	[STMT_TOKEN_LIST] = { "SELECT " TOKEN_COLS " ORDER BY id",
+	    "list tokens" },
+	[STMT_TOKEN_REVOKE] = { "UPDATE tokens SET revoked_at = ?2 "
+	    "WHERE id = ?1 AND revoked_at IS NULL", "revoke a token" },
+	[STMT_TOKEN_STATE] = { "SELECT revoked_at, last_used_at FROM tokens "
+	    "WHERE id = ?1", "look up a token" },
+	[STMT_TOKEN_TOUCH] = { "UPDATE tokens SET last_used_at = ?2 "
+	    "WHERE id = ?1", "record a token's use" },
+	[STMT_AUDIT_PUT] = { "INSERT INTO audit(id, at, actor, action, "
+	    "target, result, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8)", "append to the audit log" },
+	[STMT_AUDIT_NEWEST] = { "SELECT id, hash FROM audit "
+	    "ORDER BY id DESC LIMIT 1", "read the audit log" },
+	[STMT_AUDIT_LIST] = { "SELECT " AUDIT_COLS " WHERE id > ?1 "
+	    "ORDER BY id LIMIT ?2", "read the audit log" },
+	[STMT_AUDIT_LIST_DESC] = { "SELECT " AUDIT_COLS " WHERE ?1 = 0 OR "
+	    "id < ?1 ORDER BY id DESC LIMIT ?2", "read the audit log" },
+	[STMT_RESPONDER_PUT] = { "INSERT INTO responders(ca_id, serial, "
+	    "key_id, der, not_before, not_after, created_at) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7)", "store an OCSP responder" },
+	[STMT_RESPONDER_LATEST] = { "SELECT " RESPONDER_COLS " WHERE "
+	    "ca_id = ?1 ORDER BY id DESC LIMIT 1",
+	    "look up an OCSP responder" },
+	/* 0 valid, 1 revoked, 2 expired: the store_stats.certs index. */
+	[STMT_STATS_CERTS] = { "SELECT CASE WHEN state = 'revoked' THEN 1 "
+	    "WHEN not_after < ?1 THEN 2 ELSE 0 END AS k, COUNT(*) FROM certs "
+	    "GROUP BY k", "count certificates" },
+	[STMT_STATS_EVENTS] = { "SELECT state, COUNT(*), MIN(CASE WHEN "
+	    "state = 'pending' THEN created_at END) FROM events GROUP BY state",
+	    "count events" },
 };

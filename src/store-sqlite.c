@@ -1191,4 +1191,5 @@ const struct store_ops store_sqlite_ops = {
 	.domain_list = op_domain_list,
 	.domain_update = op_domain_update,
 	.dir = &store_sqlite_dir_ops,
+	.web = &store_sqlite_web_ops,
 };

@@ -78,6 +78,7 @@ struct apply {
 					 * signed; NULL if it can */
 	struct outcome	*out;
 	int64_t		 at;		/* the run's clock */
+	size_t		 committed;	/* items committed so far */
 };
 
 static int64_t
@@ -313,32 +314,24 @@ record_sources(struct sync *s)
 static int
 record_domains(struct sync *s, struct store_domain *const *doms, size_t n)
 {
-	char key[512], until[TIMEFMT_LEN];
+	char until[TIMEFMT_LEN];
 	const struct store_domain *d;
-	enum domain_state ds;
 	const char *kind;
 	size_t i;
-	int rc;
+	int lapsed, raised, rc;
 
 	for (i = 0; i < n; i++) {
 		d = doms[i];
-		ds = domain_state(d, s->at);
-		if (ds == DOMAIN_STATE_EXPIRING)
-			kind = EVENT_DOMAIN_EXPIRING;
-		else if (ds == DOMAIN_STATE_LAPSED && d->verified_at != 0)
-			kind = EVENT_DOMAIN_LAPSED;
-		else
+		if ((rc = domain_alert(&kind, &raised, s->st, d, s->at)) != 0)
+			return rc;
+		if (kind == NULL)
 			continue;
+		lapsed = strcmp(kind, EVENT_DOMAIN_LAPSED) == 0;
 		timefmt_utc(until, d->valid_until);
 		if ((rc = note(s->r, "domain %s: verification %s %s%s", d->name,
-		    ds == DOMAIN_STATE_LAPSED ? "lapsed on" : "ends on", until,
-		    ds == DOMAIN_STATE_LAPSED ? "; its users get no new "
-		    "certificates until it is verified again" : "")) != 0)
-			return rc;
-		snprintf(key, sizeof(key), "%s:%s:%s", kind, d->name, until);
-		if ((rc = alert(s, key, kind, 0, d->name,
-		    json_pack("{s:s, s:i}", "valid_until", until, "days_left",
-		    domain_days_left(d, s->at)))) != 0)
+		    lapsed ? "lapsed on" : "ends on", until, lapsed ? "; its "
+		    "users get no new certificates until it is verified "
+		    "again" : "")) != 0)
 			return rc;
 	}
 	return 0;
@@ -921,6 +914,15 @@ apply_record(void *arg, struct store *st, size_t i,
 	const char *kind;
 	size_t k;
 
+	/*
+	 * A stop is honoured only as a group commit begins, before it wrote
+	 * anything: failing here rolls the group back and ends issue_run(),
+	 * so every action is either committed whole or still planned.
+	 */
+	if (ap->s->o->cancel != NULL && atomic_load(ap->s->o->cancel) &&
+	    i == ap->committed)
+		return err_set(ERR_IO, "sync stopped: the daemon is shutting "
+		    "down; the next sync finishes the run");
 	free(o->serials);
 	free(o->error);
 	memset(o, 0, sizeof(*o));
@@ -977,6 +979,7 @@ apply_committed(void *arg, size_t done, size_t total)
 	struct apply *ap = arg;
 	const struct sync_opts *o = ap->s->o;
 
+	ap->committed = done;
 	if (o->progress != NULL)
 		o->progress(o->arg, done, total);
 }

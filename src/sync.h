@@ -38,6 +38,7 @@
 #ifndef MAILCERT_SYNC_H
 #define MAILCERT_SYNC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,12 @@ struct sync_opts {
 	/* Called as actions finish; NULL: none. */
 	void		(*progress)(void *arg, size_t done, size_t total);
 	void		*arg;		/* for confirm and progress */
+	/*
+	 * When it becomes nonzero the sync stops between actions and returns
+	 * ERR_IO saying so; the run stays unfinished and the next sync
+	 * finishes it. NULL: never.
+	 */
+	const atomic_int *cancel;
 };
 
 /* One planned action as shown to the administrator. */

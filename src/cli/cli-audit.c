@@ -1,7 +1,10 @@
 /*
- * cli-audit.c: `mailcert audit trust FILE`, one line per finding about a
- * trust bundle (the rules are in trustaudit.h).
+ * cli-audit.c: the `mailcert audit` commands. `audit trust FILE` prints
+ * one line per finding about a trust bundle (the rules are in
+ * trustaudit.h); `audit list` shows the newest entries of the audit log
+ * and `audit verify` checks its hash chain (auditlog.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +12,18 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "auditlog.h"
 #include "certread.h"
 #include "cli.h"
 #include "err.h"
 #include "export.h"
+#include "store-web.h"
 #include "trustaudit.h"
 #include "util/file.h"
 #include "util/timefmt.h"
 
 #define WARN_DAYS_MAX		3650
+#define LIST_DEFAULT		50	/* audit list without --limit */
 
 struct audit_opts {
 	const char	*at;
@@ -160,5 +166,118 @@ out:
 	free(data);
 	if (pass != NULL)
 		cli_password_free(pass);
+	return rc;
+}
+
+/* ---- the audit log ---- */
+
+static int
+list_handle(void *arg, int c, const char *optarg)
+{
+	const char **limit = arg;
+
+	if (c == 'l')
+		*limit = optarg;
+	return 0;
+}
+
+static json_t *
+entry_json(const struct store_audit *e)
+{
+	return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "id", (json_int_t)e->id, "at", cli_json_time(e->at),
+	    "actor", e->actor, "action", e->action, "target", e->target,
+	    "result", e->result, "prev_hash", e->prev_hash, "hash", e->hash);
+}
+
+/* The newest entries, printed oldest first as a log reads. */
+int
+cmd_audit_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_OPT_HELP, CLI_OPT_JSON,
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_audit **v = NULL, *e;
+	const char *limit_s = NULL;
+	json_t *arr = NULL, *o;
+	char when[TIMEFMT_LEN], **rest;
+	size_t n = 0, i;
+	int nrest, limit = LIST_DEFAULT, rc;
+
+	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts,
+	    list_handle, &limit_s, &rest, &nrest)) != 0 ||
+	    (rc = cli_operands(nrest, 0, "")) != 0 ||
+	    (limit_s != NULL && (rc = cli_parse_int(&limit, limit_s,
+	    "--limit", 1, INT_MAX)) != 0) ||
+	    (rc = cli_open(ctx)) != 0 ||
+	    (rc = store_audit_list_desc(&v, &n, ctx->st, 0,
+	    (size_t)limit)) != 0)
+		goto out;
+	if (ctx->json) {
+		if ((arr = json_array()) == NULL) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (i = n; i > 0; i--)
+			if ((o = entry_json(v[i - 1])) == NULL ||
+			    json_array_append_new(arr, o) != 0) {
+				rc = err_set(ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		rc = cli_print_json(arr);
+		arr = NULL;	/* released by cli_print_json() */
+		goto out;
+	}
+	/* An error's message goes on a line of its own, under its entry. */
+	printf("%-6s %-20s %-20s %-16s %-6s %s\n", "ID", "TIME", "ACTOR",
+	    "ACTION", "RESULT", "TARGET");
+	for (i = n; i > 0; i--) {
+		e = v[i - 1];
+		printf("%-6lld %-20s %-20s %-16s %-6s %s\n", (long long)e->id,
+		    timefmt_utc(when, e->at), e->actor, e->action,
+		    strcmp(e->result, "ok") == 0 ? "ok" : "error", e->target);
+		if (strcmp(e->result, "ok") != 0)
+			printf("%-6s %s\n", "", e->result);
+	}
+out:
+	json_decref(arr);
+	store_audit_list_free(v, n);
+	return rc;
+}
+
+int
+cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_OPT_HELP, CLI_OPT_JSON,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct auditlog_report r;
+	char **rest;
+	int nrest, rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = cli_getopt(ctx, cli_current, argc, argv, "", opts, NULL,
+	    NULL, &rest, &nrest)) != 0 ||
+	    (rc = cli_operands(nrest, 0, "")) != 0 ||
+	    (rc = cli_open(ctx)) != 0 ||
+	    (rc = auditlog_verify(&r, ctx->st)) != 0)
+		return rc;
+	if (ctx->json)
+		rc = cli_print_json(json_pack("{s:b, s:I, s:o, s:s?}",
+		    "intact", r.problem == NULL, "entries",
+		    (json_int_t)r.entries, "bad_id", r.problem != NULL ?
+		    json_integer(r.bad_id) : json_null(), "problem",
+		    r.problem));
+	else if (r.problem == NULL)
+		printf("audit log intact: %zu entr%s\n", r.entries,
+		    r.entries == 1 ? "y" : "ies");
+	/* The status says it: 1, naming the first entry that fails. */
+	if (rc == 0 && r.problem != NULL)
+		rc = err_set(ERR_INVALID, "audit log altered at entry %lld: %s",
+		    (long long)r.bad_id, r.problem);
+	free(r.problem);
 	return rc;
 }

@@ -442,14 +442,16 @@ out:
 static const struct cli_cmd steps[] = {
 	{ "ca rollover", "begin", step_begin, "[--new-root]",
 	    "Create the next issuing CA (with --new-root also a new root); "
-	    "it signs new certificates from now on." },
+	    "it signs new certificates from now on.",
+	    CLI_MUTATES },
 	{ "ca rollover", "status", step_status, "[--json]",
-	    "Show the old CAs and the certificates still hanging off them." },
+	    "Show the old CAs and the certificates still hanging off them.", 0 },
 	{ "ca rollover", "reissue", step_reissue, "[--batch N]",
-	    "Re-issue active certificates of the old CAs with new keys." },
+	    "Re-issue active certificates of the old CAs with new keys.",
+	    CLI_MUTATES },
 	{ "ca rollover", "finish", step_finish, "",
 	    "Revoke the superseded certificates, sign final CRLs, retire the "
-	    "old CAs." },
+	    "old CAs.", CLI_MUTATES },
 };
 #define NSTEPS	(sizeof(steps) / sizeof(steps[0]))
 

@@ -31,7 +31,18 @@ struct cli_cmd {
 	int		(*run)(struct cli_ctx *ctx, int argc, char **argv);
 	const char	*usage;		/* options synopsis */
 	const char	*help;		/* one-line summary */
+	int		 mutates;	/* CLI_MUTATES... flags; 0 reads only */
 };
+
+/*
+ * Commands that change the data directory append one audit entry after
+ * they ran (auditlog.h), successful or not.
+ */
+#define CLI_MUTATES	0x01	/* audited by main() */
+#define CLI_AUDITS_SELF	0x02	/* audits its success itself, in its own
+				 * transaction: main() only its failure */
+#define CLI_IF_SET	0x04	/* mutates only with the operand "set" */
+#define CLI_UNLESS_DRY	0x08	/* not with --dry-run */
 
 /* Long options every command accepts; put first in its option array. */
 #define CLI_OPT_HELP	{ "help", no_argument, NULL, 'h' }
@@ -86,6 +97,10 @@ json_t	*cli_json_time(int64_t t);
 /* Require exactly n operands; ERR_INVALID naming the usage otherwise. */
 int	cli_operands(int nrest, int n, const char *what);
 
+/* The audit actor of this invocation: "cli:" and the login name of the
+ * effective user (its uid if it has none), into buf. */
+void	cli_actor(char *buf, size_t size);
+
 /* Commands, one per file by group. */
 int	cmd_init(struct cli_ctx *, int, char **);
 int	cmd_ca_list(struct cli_ctx *, int, char **);
@@ -117,5 +132,12 @@ int	cmd_user_list(struct cli_ctx *, int, char **);
 int	cmd_seats(struct cli_ctx *, int, char **);
 int	cmd_events_list(struct cli_ctx *, int, char **);
 int	cmd_sync(struct cli_ctx *, int, char **);
+int	cmd_serve(struct cli_ctx *, int, char **);
+int	cmd_config_check(struct cli_ctx *, int, char **);
+int	cmd_token_create(struct cli_ctx *, int, char **);
+int	cmd_token_list(struct cli_ctx *, int, char **);
+int	cmd_token_revoke(struct cli_ctx *, int, char **);
+int	cmd_audit_list(struct cli_ctx *, int, char **);
+int	cmd_audit_verify(struct cli_ctx *, int, char **);
 
 #endif

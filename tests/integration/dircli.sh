@@ -19,7 +19,7 @@ command -v jq >/dev/null || bail "jq not installed (scripts/deps.sh)"
 command -v sqlite3 >/dev/null || bail "sqlite3 not installed (scripts/deps.sh)"
 
 dump() {
-	sqlite3 "$D/mailcert.db" .dump | sha256sum | cut -d' ' -f1
+	store_dump "$D" | sha256sum | cut -d' ' -f1
 }
 
 check "init" mc "$D" init --org "Dir CLI Test Org" --ca-key ec-p384 \

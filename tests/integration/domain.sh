@@ -61,7 +61,7 @@ for d in wrong missing two chunk kept; do
 done
 isnt "$(token_of wrong.example.org)" "$TOK_GOOD" "every domain has its own token"
 
-S0=$(sqlite3 "$D/mailcert.db" .dump | sha256sum)
+S0=$(store_dump "$D" | sha256sum)
 expect_user_error 'domain "good\.example\.org" exists already' mc "$D" domain add good.example.org
 expect_user_error 'exists already' mc "$D" domain add GOOD.example.org
 expect_user_error 'at least two labels' mc "$D" domain add localhost
@@ -71,7 +71,7 @@ expect_user_error 'A-label, "xn--bcher-kva\.example"' mc "$D" domain add "büche
 expect_user_error 'ends with a dot' mc "$D" domain add example.org.
 expect_user_error 'the domain is missing' mc "$D" domain add
 expect_user_error 'no domain "nope\.example\.org"' mc "$D" domain verify nope.example.org
-is "$(sqlite3 "$D/mailcert.db" .dump | sha256sum)" "$S0" "refused adds leave the store unchanged"
+is "$(store_dump "$D" | sha256sum)" "$S0" "refused adds leave the store unchanged"
 
 check "list: all unverified" mc "$D" domain list
 is "$(grep -c ' unverified ' "$OUT")" 6 "six unverified domains"

@@ -6,6 +6,7 @@
 # sqlite3) and reports every assertion as one TAP line.
 #
 #   ok/fail MSG                    count one assertion
+#   free_port                      a free TCP port on 127.0.0.1
 #   check MSG cmd...               ok when cmd exits 0
 #   check_fails MSG cmd...         ok when cmd exits non-zero
 #   expect_exit CODE cmd...        ok when cmd exits CODE
@@ -70,6 +71,11 @@ trap 'exit 130' INT TERM HUP
 # Register a daemon's PID to be killed when the test ends.
 track_pid() {
 	T_PIDS="$T_PIDS $1"
+}
+
+# A TCP port free on 127.0.0.1 right now, for a daemon the test starts.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 diag() {
@@ -418,12 +424,19 @@ make_foreign_root() {
 	    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
 }
 
+# The dump of a data directory's store without its audit log, which every
+# mutating command appends to, refused or not (docs/audit.md). store_dump DIR
+store_dump() {
+	sqlite3 "$1/mailcert.db" .dump 2>&1 |
+	    grep -Ev '^INSERT INTO "?audit"? |audit\.head'
+}
+
 # Snapshot of a data directory's store: the dump of the SQLite database
-# and `cert list --json`, hashed. store_state DIR
+# (without the audit log) and `cert list --json`, hashed. store_state DIR
 store_state() {
 	local d=$1
 	{
-		sqlite3 "$d/mailcert.db" .dump 2>&1
+		store_dump "$d"
 		"$MAILCERT" --dir "$d" cert list --json 2>&1 </dev/null
 	} | sha256sum | cut -d' ' -f1
 }

@@ -131,8 +131,10 @@ X509v3 Subject Key Identifier"
 	is "$(ext_header "$f" "X509v3 CRL Distribution Points")" "X509v3 CRL Distribution Points:" \
 	    "$l: CRL DP not critical"
 	v=$(ext_value "$f" "Authority Information Access")
-	like "$v" "^CA Issuers - URI:$BASE/ca/issuing-1\\.crt\$" \
+	is "$(printf '%s\n' "$v" | grep 'CA Issuers')" "CA Issuers - URI:$BASE/ca/issuing-1.crt" \
 	    "$l: AIA caIssuers $BASE/ca/issuing-1.crt"
+	is "$(printf '%s\n' "$v" | grep 'OCSP')" "OCSP - URI:$BASE/ocsp/issuing-1" \
+	    "$l: AIA OCSP $BASE/ocsp/issuing-1"
 	is "$(printf '%s\n' "$v" | grep -c 'CA Issuers')" 1 "$l: one caIssuers entry"
 	unlike "$v" 'URI:(https|ldap)' "$l: AIA URLs are http only"
 	is "$(ext_header "$f" "Authority Information Access")" "Authority Information Access:" \

@@ -52,10 +52,12 @@ plan_count() {	# plan_count FILE KIND
 }
 
 # The store as a hash, without what a read may change by design: the time
-# of a source's last complete read (store-dir.h store_source_set_status).
+# of a source's last complete read (store-dir.h store_source_set_status),
+# and the audit log every command appends to (docs/audit.md).
 db_state() {
 	{
-		sqlite3 "$DB" .dump | grep -Ev '^INSERT INTO "?sources"? '
+		sqlite3 "$DB" .dump |
+		    grep -Ev '^INSERT INTO "?(sources|audit)"? |audit\.head'
 		sqlite3 "$DB" "SELECT id, name, type, params, created_at,
 		    last_error FROM sources ORDER BY id"
 	} | sha256sum | cut -d' ' -f1

@@ -2,10 +2,11 @@
  * test-sync.c: the sync engine against a real store, CA and CSV source:
  * who gets certificates, seats, leavers, address changes, renewal, the
  * guards, hand-issued certificates, dual keys, and a run cut short by a
- * crash and finished by the next sync.
+ * crash or a stop and finished by the next sync.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -796,6 +797,77 @@ test_sync__resume(void **state)
 	assert_int_equal(events(fx, EVENT_CERT_ISSUED), RESUME_USERS);
 }
 
+/* The daemon's stop arriving after the first group commit. */
+static void
+stop_after_commit(void *arg, size_t done, size_t total)
+{
+	(void)done;
+	(void)total;
+	atomic_store((atomic_int *)arg, 1);
+}
+
+static void
+test_sync__cancel(void **state)
+{
+	struct fixture *fx = *state;
+	struct sync_report *r = NULL;
+	struct store_run *run = NULL;
+	struct store_group *g = NULL;
+	struct store_action **acts = NULL;
+	struct sync_opts o;
+	atomic_int stop;
+	size_t nacts = 0, planned_left = 0, i;
+
+	write_staff(fx, RESUME_USERS);
+	sync_report_free(sync_ok(fx, fx->now));
+	set_policy(fx, "Staff", 1, NULL);
+	ok(store_group_get(&g, fx->e->st, "corp", "Staff"));
+	assert_non_null(g->key = strdup("rsa-2048"));
+	ok(store_group_set_policy(fx->e->st, g));
+	store_group_free(g);
+	atomic_init(&stop, 0);
+	memset(&o, 0, sizeof(o));
+	o.threads = 1;
+	o.progress = stop_after_commit;
+	o.arg = &stop;
+	o.cancel = &stop;
+	want_msg(do_sync(&r, fx, fx->now, &o), ERR_IO, "sync stopped: the "
+	    "daemon is shutting down; the next sync finishes the run");
+	assert_non_null(r);
+	assert_true(r->done > 0);
+	assert_true(r->done < RESUME_USERS);
+	assert_int_equal(r->failed, 0);
+	sync_report_free(r);
+
+	/* what was applied is whole; the rest is still planned */
+	ok(store_run_unfinished(&run, fx->e->st));
+	ok(store_action_list(&acts, &nacts, fx->e->st, run->id, -1));
+	assert_int_equal(nacts, RESUME_USERS);
+	for (i = 0; i < nacts; i++) {
+		if (acts[i]->state == STORE_ACTION_PLANNED) {
+			planned_left++;
+			continue;
+		}
+		assert_int_equal(acts[i]->state, STORE_ACTION_DONE);
+		assert_int_equal(ncerts(fx, acts[i]->email, -1), 1);
+	}
+	store_action_list_free(acts, nacts);
+	assert_true(planned_left > 0);
+	assert_int_equal(events(fx, EVENT_CERT_ISSUED),
+	    RESUME_USERS - planned_left);
+
+	r = sync_ok(fx, fx->now + 60);
+	assert_int_equal(r->resumed_run, run->id);
+	assert_int_equal(r->resumed_done, planned_left);
+	assert_int_equal(planned(r), 0);
+	sync_report_free(r);
+	store_run_free(run);
+	run = NULL;
+	assert_int_equal(store_run_unfinished(&run, fx->e->st),
+	    ERR_NOTFOUND);
+	assert_int_equal(events(fx, EVENT_CERT_ISSUED), RESUME_USERS);
+}
+
 int
 main(void)
 {
@@ -827,6 +899,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sync__source_fails, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sync__resume, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sync__cancel, setup,
 		    teardown),
 	};
 
