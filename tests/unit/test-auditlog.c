@@ -23,6 +23,7 @@
 #include "auditlog.h"
 #include "config.h"
 #include "err.h"
+#include "helpers.h"
 #include "store.h"
 #include "store-dir.h"
 #include "store-web.h"
@@ -32,66 +33,23 @@
 #define ZERO	"0000000000000000000000000000000000000000000000000000000000000000"
 #define PER_WRITER	60
 
-#define want(expr, rc) do {						\
-	int rc_ = (expr);						\
-	if (rc_ != (rc))						\
-		fail_msg("%s = %d (%s), want %d", #expr, rc_,		\
-		    rc_ != 0 ? err_msg() : "", (rc));			\
-} while (0)
-#define ok(expr)	want(expr, 0)
-
-struct fixture {
-	char		 dir[64];
-	struct config	*cfg;
-	struct store	*st;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *fx;
-
-	if ((fx = calloc(1, sizeof(*fx))) == NULL ||
-	    (fx->cfg = calloc(1, sizeof(*fx->cfg))) == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-auditlog.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL ||
-	    (fx->cfg->store_backend = strdup("sqlite")) == NULL ||
-	    (fx->cfg->store_path = file_join(fx->dir, "store.db")) == NULL)
-		return -1;
-	if (store_open(&fx->st, fx->cfg) != 0) {
-		print_error("store_open: %s\n", err_msg());
-		return -1;
-	}
-	*state = fx;
+	*state = tenv_new(0);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "", "-wal", "-shm" };
-	struct fixture *fx = *state;
-	char path[256];
-	size_t i;
-
-	store_close(fx->st);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", fx->cfg->store_path,
-		    files[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
-	free(fx->cfg->store_backend);
-	free(fx->cfg->store_path);
-	free(fx->cfg);
-	free(fx);
+	tenv_free(*state);
 	return 0;
 }
 
 /* Run sql on a raw connection, as someone editing the file would. */
 static void
-raw_exec(struct fixture *fx, const char *sql)
+raw_exec(struct tenv *fx, const char *sql)
 {
 	sqlite3 *db = NULL;
 	char *msg = NULL;
@@ -177,7 +135,7 @@ test_auditlog__hash_encoding(void **state)
 
 /* Four entries: init, issue, revoke, sync. */
 static void
-fill(struct fixture *fx)
+fill(struct tenv *fx)
 {
 	ok(auditlog_append(fx->st, NOW, "cli:root", "init", "", NULL));
 	ok(auditlog_append(fx->st, NOW + 1, "cli:root", "cert.issue",
@@ -188,7 +146,7 @@ fill(struct fixture *fx)
 }
 
 static void
-verify_bad(struct fixture *fx, int64_t bad_id, const char *sub)
+verify_bad(struct tenv *fx, int64_t bad_id, const char *sub)
 {
 	struct auditlog_report r;
 
@@ -205,7 +163,7 @@ verify_bad(struct fixture *fx, int64_t bad_id, const char *sub)
 static void
 test_auditlog__intact(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct auditlog_report r;
 	struct store_audit **v = NULL;
 	size_t n = 0;
@@ -228,7 +186,7 @@ test_auditlog__intact(void **state)
 static void
 test_auditlog__edited(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 
 	fill(fx);
 	raw_exec(fx, "UPDATE audit SET target = 'b@example.org' WHERE id = 2");
@@ -239,7 +197,7 @@ test_auditlog__edited(void **state)
 static void
 test_auditlog__rehashed(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_audit **v = NULL;
 	char sql[256], h[65];
 	size_t n = 0;
@@ -259,7 +217,7 @@ test_auditlog__rehashed(void **state)
 static void
 test_auditlog__middle_removed(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 
 	fill(fx);
 	raw_exec(fx, "DELETE FROM audit WHERE id = 2");
@@ -269,7 +227,7 @@ test_auditlog__middle_removed(void **state)
 static void
 test_auditlog__newest_removed(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 
 	fill(fx);
 	raw_exec(fx, "DELETE FROM audit WHERE id >= 3");
@@ -283,7 +241,7 @@ test_auditlog__newest_removed(void **state)
 static void
 test_auditlog__head_tampered(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 
 	fill(fx);
 	raw_exec(fx, "DELETE FROM settings WHERE key = 'audit.head'");
@@ -322,7 +280,7 @@ writer(const struct config *cfg, const char *actor)
 static void
 test_auditlog__concurrent(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct auditlog_report r;
 	pid_t pid[2];
 	int i, status;

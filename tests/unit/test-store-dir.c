@@ -21,25 +21,12 @@
 #include "config.h"
 #include "directory.h"
 #include "err.h"
+#include "helpers.h"
 #include "store.h"
 #include "store-dir.h"
 #include "util/file.h"
 
 #define NOW	1772366400	/* 2026-03-01T12:00:00Z */
-
-#define want(expr, rc) do {						\
-	int rc_ = (expr);						\
-	if (rc_ != (rc))						\
-		fail_msg("%s = %d (%s), want %d", #expr, rc_,		\
-		    rc_ != 0 ? err_msg() : "", (rc));			\
-} while (0)
-#define ok(expr)	want(expr, 0)
-
-struct fixture {
-	char		 dir[64];	/* mkdtemp() directory */
-	struct config	*cfg;		/* store_backend, store_path only */
-	struct store	*st;		/* open on cfg */
-};
 
 /* One user of a test snapshot; groups are ','-separated, or NULL. */
 struct tuser {
@@ -53,48 +40,19 @@ struct tuser {
 static int
 setup(void **state)
 {
-	struct fixture *fx;
-
-	if ((fx = calloc(1, sizeof(*fx))) == NULL ||
-	    (fx->cfg = calloc(1, sizeof(*fx->cfg))) == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-store-dir.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL ||
-	    (fx->cfg->store_backend = strdup("sqlite")) == NULL ||
-	    (fx->cfg->store_path = file_join(fx->dir, "store.db")) == NULL)
-		return -1;
-	if (store_open(&fx->st, fx->cfg) != 0) {
-		print_error("store_open: %s\n", err_msg());
-		return -1;
-	}
-	*state = fx;
+	*state = tenv_new(0);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "", "-wal", "-shm" };
-	struct fixture *fx = *state;
-	char path[256];
-	size_t i;
-
-	store_close(fx->st);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", fx->cfg->store_path,
-		    files[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
-	free(fx->cfg->store_backend);
-	free(fx->cfg->store_path);
-	free(fx->cfg);
-	free(fx);
+	tenv_free(*state);
 	return 0;
 }
 
 static int64_t
-source_add(struct fixture *fx, const char *name)
+source_add(struct tenv *fx, const char *name)
 {
 	struct store_source s = {
 		.name = (char *)name,
@@ -131,7 +89,7 @@ snap_make(const char *source, const struct tuser *u, size_t n)
 
 /* Apply snap in a transaction of its own; the count of changes. */
 static size_t
-apply(struct fixture *fx, int64_t source_id, const struct dir_snapshot *snap,
+apply(struct tenv *fx, int64_t source_id, const struct dir_snapshot *snap,
     int64_t now)
 {
 	size_t changed = 99;
@@ -145,7 +103,7 @@ apply(struct fixture *fx, int64_t source_id, const struct dir_snapshot *snap,
 /* FNV-1a over every row of the directory tables, read by a second
  * connection: equal sums mean nothing was written. */
 static uint64_t
-tables_sum(struct fixture *fx)
+tables_sum(struct tenv *fx)
 {
 	static const char *const q[] = {
 		"SELECT * FROM users ORDER BY id",
@@ -180,7 +138,7 @@ tables_sum(struct fixture *fx)
 }
 
 static struct store_user *
-user_by_ext(struct fixture *fx, const char *ext_id)
+user_by_ext(struct tenv *fx, const char *ext_id)
 {
 	struct store_user **v = NULL, *u = NULL;
 	size_t n, i;
@@ -206,7 +164,7 @@ static const struct tuser staff3[] = {
 static void
 test_store_dir__sources(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_source **v = NULL, *s = NULL;
 	struct store_source bad = { .name = "x", .type = "csv",
 	    .params = "{}" };
@@ -262,7 +220,7 @@ test_store_dir__sources(void **state)
 static void
 test_store_dir__apply(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct dir_snapshot *snap;
 	struct store_group **g = NULL;
 	struct store_user **v = NULL, *u = NULL;
@@ -328,7 +286,7 @@ test_store_dir__apply(void **state)
 static void
 test_store_dir__leave_and_return(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	static const struct tuser changed[] = {
 		/* u1 left sales and changed address; u2 left; u4 joined. */
 		{ "u1", "anna.alpha@example.org", "Anna", "Alpha", "staff" },
@@ -402,7 +360,7 @@ test_store_dir__leave_and_return(void **state)
 static void
 test_store_dir__membership_counts(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	static const struct tuser moved[] = {
 		{ "u1", "anna@example.org", "Anna", "Alpha", "staff,sales" },
 		{ "u2", "ben@example.org", "Ben", "Beta", "staff,sales" },
@@ -422,7 +380,7 @@ test_store_dir__membership_counts(void **state)
 static void
 test_store_dir__group_policy(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	static const struct tuser other[] = {
 		{ "x1", "eve@example.org", "Eve", "Echo", "staff" },
 	};
@@ -504,7 +462,7 @@ test_store_dir__group_policy(void **state)
 
 /* A minimal CA row so that certificates can be stored. */
 static int64_t
-put_ca(struct fixture *fx)
+put_ca(struct tenv *fx)
 {
 	static const unsigned char der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 	unsigned char sealed[] = { 1, 2, 3 };
@@ -521,7 +479,7 @@ put_ca(struct fixture *fx)
 }
 
 static void
-put_cert(struct fixture *fx, int64_t ca, const char *serial, int64_t user)
+put_cert(struct tenv *fx, int64_t ca, const char *serial, int64_t user)
 {
 	static const unsigned char der[] = { 0x30, 0x03, 0x02, 0x01, 0x02 };
 	struct store_cert c = { .serial = (char *)serial, .ca_id = ca,
@@ -536,7 +494,7 @@ put_cert(struct fixture *fx, int64_t ca, const char *serial, int64_t user)
 static void
 test_store_dir__delete_unlinks(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_cert_filter f = { .state = -1, .expired = -1 };
 	struct store_cert **v = NULL, *c = NULL;
 	struct store_event ev = { .kind = EVENT_CERT_ISSUED, .created_at = NOW,
@@ -596,7 +554,7 @@ test_store_dir__delete_unlinks(void **state)
 static void
 test_store_dir__settings(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	char *v = NULL;
 
 	want(store_setting_get(&v, fx->st, STORE_SETTING_SEATS), ERR_NOTFOUND);
@@ -619,7 +577,7 @@ test_store_dir__settings(void **state)
 static void
 test_store_dir__runs_and_actions(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_run r1 = { .at = NOW, .source = "hr" }, r2 = { .at = NOW };
 	struct store_run *r = NULL;
 	struct store_action a = { .kind = STORE_ACTION_ISSUE, .seq = 1,
@@ -709,7 +667,7 @@ event_make(const char *kind)
 static void
 test_store_dir__events(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_event e, **v = NULL;
 	struct store_event_filter f = { .state = -1 };
 	int64_t ids[4];
@@ -748,7 +706,7 @@ test_store_dir__events(void **state)
 static void
 test_store_dir__claims(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_event e, **a = NULL, **b = NULL, **c = NULL;
 	struct store_event_filter f = { .state = STORE_EVENT_DONE };
 	size_t na, nb, nc, i, j;
@@ -822,7 +780,7 @@ test_store_dir__claims(void **state)
 static void
 test_store_dir__retry(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct store_event e = event_make(EVENT_CERT_REVOKED), **v = NULL;
 	struct store_event_filter f = { .state = -1 };
 	int64_t t = NOW;
@@ -865,7 +823,7 @@ test_store_dir__retry(void **state)
 static void
 test_store_dir__alerts(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	int raised = -1;
 
 	ok(store_alert_raise(fx->st, "seats.exceeded:staff", NOW, &raised));
@@ -923,7 +881,7 @@ seconds_since(const struct timespec *t0)
 static void
 test_store_dir__apply_10k(void **state)
 {
-	struct fixture *fx = *state;
+	struct tenv *fx = *state;
 	struct dir_snapshot *snap;
 	struct timespec t0;
 	char id[32], mail[64], g[32];

@@ -21,46 +21,23 @@
 #include "auditlog.h"
 #include "config.h"
 #include "err.h"
+#include "helpers.h"
 #include "store.h"
 #include "store-dir.h"
 #include "store-web.h"
 #include "util/file.h"
 
 #define NOW	1772366400	/* 2026-03-01T12:00:00Z */
-#define DAY	86400
 
 #define H1	"1111111111111111111111111111111111111111111111111111111111111111"
 #define H2	"2222222222222222222222222222222222222222222222222222222222222222"
 #define H3	"3333333333333333333333333333333333333333333333333333333333333333"
 #define ZERO	"0000000000000000000000000000000000000000000000000000000000000000"
 
-#define want(expr, rc) do {						\
-	int rc_ = (expr);						\
-	if (rc_ != (rc))						\
-		fail_msg("%s = %d (%s), want %d", #expr, rc_,		\
-		    rc_ != 0 ? err_msg() : "", (rc));			\
-} while (0)
-#define ok(expr)	want(expr, 0)
-
-/* As want(), and the message must contain sub. */
-#define want_msg(expr, rc, sub) do {					\
-	int rc2_;							\
-	err_clear();							\
-	rc2_ = (expr);							\
-	if (rc2_ != (rc))						\
-		fail_msg("%s = %d (%s), want %d", #expr, rc2_,		\
-		    err_msg(), (rc));					\
-	if (strstr(err_msg(), (sub)) == NULL)				\
-		fail_msg("%s: message \"%s\" lacks \"%s\"", #expr,	\
-		    err_msg(), (sub));					\
-} while (0)
-
 static const unsigned char der1[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 
 struct fixture {
-	char		 dir[64];	/* mkdtemp() directory */
-	struct config	*cfg;		/* store_backend, store_path only */
-	struct store	*st;		/* open on cfg */
+	struct tenv	*e;		/* data directory, open store */
 	int64_t		 ca_id;		/* issuing CA, after put_ca() */
 };
 
@@ -69,18 +46,9 @@ setup(void **state)
 {
 	struct fixture *fx;
 
-	if ((fx = calloc(1, sizeof(*fx))) == NULL ||
-	    (fx->cfg = calloc(1, sizeof(*fx->cfg))) == NULL)
+	if ((fx = calloc(1, sizeof(*fx))) == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-store-web.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL ||
-	    (fx->cfg->store_backend = strdup("sqlite")) == NULL ||
-	    (fx->cfg->store_path = file_join(fx->dir, "store.db")) == NULL)
-		return -1;
-	if (store_open(&fx->st, fx->cfg) != 0) {
-		print_error("store_open: %s\n", err_msg());
-		return -1;
-	}
+	fx->e = tenv_new(0);
 	*state = fx;
 	return 0;
 }
@@ -88,21 +56,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "", "-wal", "-shm" };
 	struct fixture *fx = *state;
-	char path[256];
-	size_t i;
 
-	store_close(fx->st);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", fx->cfg->store_path,
-		    files[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
-	free(fx->cfg->store_backend);
-	free(fx->cfg->store_path);
-	free(fx->cfg);
+	tenv_free(fx->e);
 	free(fx);
 	return 0;
 }
@@ -115,7 +71,7 @@ raw(struct fixture *fx, const char *sql)
 	sqlite3_stmt *stmt = NULL;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_open(fx->cfg->store_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->e->cfg->store_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
 	    SQLITE_OK);
 	switch (sqlite3_step(stmt)) {
@@ -176,13 +132,13 @@ put_ca(struct fixture *fx)
 		.not_after = 2000000000,
 	};
 
-	put_key(fx->st, "k-ca");
-	ok(store_ca_put(fx->st, &ca));
+	put_key(fx->e->st, "k-ca");
+	ok(store_ca_put(fx->e->st, &ca));
 	ca.name = "issuing-1";
 	ca.role = STORE_CA_ISSUING;
 	ca.parent_id = ca.id;
 	ca.serial = "02";
-	ok(store_ca_put(fx->st, &ca));
+	ok(store_ca_put(fx->e->st, &ca));
 	fx->ca_id = ca.id;
 }
 
@@ -203,9 +159,9 @@ put_cert(struct fixture *fx, const char *serial, int64_t not_after,
 		.state = CERT_STATE_VALID,
 	};
 
-	ok(store_cert_put(fx->st, &c));
+	ok(store_cert_put(fx->e->st, &c));
 	if (revoked)
-		ok(store_cert_revoke(fx->st, serial, REVOKE_KEY_COMPROMISE,
+		ok(store_cert_revoke(fx->e->st, serial, REVOKE_KEY_COMPROMISE,
 		    NOW - DAY));
 }
 
@@ -215,7 +171,7 @@ test_store_web__schema(void **state)
 	struct fixture *fx = *state;
 	int v;
 
-	ok(store_schema_version(&v, fx->st));
+	ok(store_schema_version(&v, fx->e->st));
 	assert_int_equal(v, 5);
 	assert_int_equal(raw(fx, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name IN ('tokens', 'audit', 'responders')"), 3);
@@ -229,10 +185,10 @@ test_store_web__token_put_get(void **state)
 	struct store_token *got = NULL;
 
 	t.expires_at = NOW + DAY;
-	ok(store_token_put(fx->st, &t));
+	ok(store_token_put(fx->e->st, &t));
 	assert_true(t.id > 0);
 	assert_true(t.created_at > 0);
-	ok(store_token_by_hash(&got, fx->st, H1));
+	ok(store_token_by_hash(&got, fx->e->st, H1));
 	assert_int_equal(got->id, t.id);
 	assert_string_equal(got->name, "ci");
 	assert_string_equal(got->role, "operator");
@@ -244,7 +200,7 @@ test_store_web__token_put_get(void **state)
 	store_token_free(got);
 	got = NULL;
 
-	want_msg(store_token_by_hash(&got, fx->st, H2), ERR_NOTFOUND,
+	want_msg(store_token_by_hash(&got, fx->e->st, H2), ERR_NOTFOUND,
 	    "no token");
 	assert_null(got);
 	/* The secret is never stored: the row holds the hash it was given. */
@@ -262,14 +218,14 @@ test_store_web__token_name_unique(void **state)
 	struct store_token **v = NULL;
 	size_t n = 0;
 
-	ok(store_token_put(fx->st, &a));
-	want_msg(store_token_put(fx->st, &b), ERR_EXISTS, "\"dash\"");
+	ok(store_token_put(fx->e->st, &a));
+	want_msg(store_token_put(fx->e->st, &b), ERR_EXISTS, "\"dash\"");
 	/* Two tokens never share a hash either. */
-	want(store_token_put(fx->st, &c), ERR_EXISTS);
+	want(store_token_put(fx->e->st, &c), ERR_EXISTS);
 	/* Once revoked, the name is free again. */
-	ok(store_token_revoke(fx->st, a.id, NOW));
-	ok(store_token_put(fx->st, &b));
-	ok(store_token_list(&v, &n, fx->st));
+	ok(store_token_revoke(fx->e->st, a.id, NOW));
+	ok(store_token_put(fx->e->st, &b));
+	ok(store_token_list(&v, &n, fx->e->st));
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0]->id, a.id);
 	assert_int_equal(v[0]->revoked_at, NOW);
@@ -285,13 +241,13 @@ test_store_web__token_revoke(void **state)
 	struct fixture *fx = *state;
 	struct store_token t = token_make("x", "viewer", H1, NULL);
 
-	ok(store_token_put(fx->st, &t));
-	ok(store_token_revoke(fx->st, t.id, NOW));
-	want_msg(store_token_revoke(fx->st, t.id, NOW + 1), ERR_EXISTS,
+	ok(store_token_put(fx->e->st, &t));
+	ok(store_token_revoke(fx->e->st, t.id, NOW));
+	want_msg(store_token_revoke(fx->e->st, t.id, NOW + 1), ERR_EXISTS,
 	    "revoked already");
-	want_msg(store_token_revoke(fx->st, t.id + 10, NOW), ERR_NOTFOUND,
+	want_msg(store_token_revoke(fx->e->st, t.id + 10, NOW), ERR_NOTFOUND,
 	    "no token");
-	want(store_token_revoke(fx->st, 0, NOW), ERR_NOTFOUND);
+	want(store_token_revoke(fx->e->st, 0, NOW), ERR_NOTFOUND);
 	/* The first revocation time stays. */
 	assert_int_equal(raw(fx, "SELECT revoked_at FROM tokens"), NOW);
 }
@@ -304,25 +260,25 @@ test_store_web__token_invalid(void **state)
 	struct store_token *got = NULL;
 
 	t = token_make("", "viewer", H1, NULL);
-	want_msg(store_token_put(fx->st, &t), ERR_INVALID, "empty");
+	want_msg(store_token_put(fx->e->st, &t), ERR_INVALID, "empty");
 	t = token_make("a b", "viewer", H1, NULL);
-	want_msg(store_token_put(fx->st, &t), ERR_INVALID, "may only hold");
+	want_msg(store_token_put(fx->e->st, &t), ERR_INVALID, "may only hold");
 	t = token_make("x", "root", H1, NULL);
-	want_msg(store_token_put(fx->st, &t), ERR_INVALID, "unknown role");
+	want_msg(store_token_put(fx->e->st, &t), ERR_INVALID, "unknown role");
 	t = token_make("x", "viewer", "ABCD", NULL);
-	want_msg(store_token_put(fx->st, &t), ERR_INVALID, "hex");
+	want_msg(store_token_put(fx->e->st, &t), ERR_INVALID, "hex");
 	t = token_make("x", "viewer", H1, NULL);
 	t.hash[0] = 'A';	/* uppercase would make two spellings */
-	want(store_token_put(fx->st, &t), ERR_INVALID);
+	want(store_token_put(fx->e->st, &t), ERR_INVALID);
 	t = token_make("x", "viewer", H1, "1,,2");
-	want_msg(store_token_put(fx->st, &t), ERR_INVALID, "group ids");
+	want_msg(store_token_put(fx->e->st, &t), ERR_INVALID, "group ids");
 	t = token_make("x", "viewer", H1, "");
-	want(store_token_put(fx->st, &t), ERR_INVALID);
+	want(store_token_put(fx->e->st, &t), ERR_INVALID);
 	t = token_make("x", "viewer", H1, "01");
-	want(store_token_put(fx->st, &t), ERR_INVALID);
+	want(store_token_put(fx->e->st, &t), ERR_INVALID);
 	t = token_make("x", "viewer", H1, "2,");
-	want(store_token_put(fx->st, &t), ERR_INVALID);
-	want(store_token_by_hash(&got, fx->st, "zz"), ERR_INVALID);
+	want(store_token_put(fx->e->st, &t), ERR_INVALID);
+	want(store_token_by_hash(&got, fx->e->st, "zz"), ERR_INVALID);
 	assert_int_equal(raw(fx, "SELECT COUNT(*) FROM tokens"), 0);
 }
 
@@ -332,15 +288,15 @@ test_store_web__token_touch(void **state)
 	struct fixture *fx = *state;
 	struct store_token t = token_make("x", "viewer", H1, NULL);
 
-	ok(store_token_put(fx->st, &t));
-	ok(store_token_touch(fx->st, t.id, NOW));
+	ok(store_token_put(fx->e->st, &t));
+	ok(store_token_touch(fx->e->st, t.id, NOW));
 	assert_int_equal(raw(fx, "SELECT last_used_at FROM tokens"), NOW);
 	/* Within the minute: no write. */
-	ok(store_token_touch(fx->st, t.id, NOW + 59));
+	ok(store_token_touch(fx->e->st, t.id, NOW + 59));
 	assert_int_equal(raw(fx, "SELECT last_used_at FROM tokens"), NOW);
-	ok(store_token_touch(fx->st, t.id, NOW + 60));
+	ok(store_token_touch(fx->e->st, t.id, NOW + 60));
 	assert_int_equal(raw(fx, "SELECT last_used_at FROM tokens"), NOW + 60);
-	want(store_token_touch(fx->st, t.id + 1, NOW), ERR_NOTFOUND);
+	want(store_token_touch(fx->e->st, t.id + 1, NOW), ERR_NOTFOUND);
 }
 
 static void
@@ -355,7 +311,7 @@ audit_add(struct fixture *fx, const char *actor, const char *action,
 	e.action = (char *)action;
 	e.target = (char *)target;
 	e.result = "ok";
-	ok(store_audit_append(fx->st, &e));
+	ok(store_audit_append(fx->e->st, &e));
 	if (id != NULL)
 		*id = e.id;
 }
@@ -375,7 +331,7 @@ test_store_web__audit_chain(void **state)
 	audit_add(fx, "cli:root", "cert.issue", "a@example.org", &id);
 	audit_add(fx, "token:dash", "cert.revoke", NULL, &id);
 	assert_int_equal(id, 3);
-	ok(store_audit_list(&v, &n, fx->st, 0, 0));
+	ok(store_audit_list(&v, &n, fx->e->st, 0, 0));
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0]->prev_hash, ZERO);
 	for (i = 0; i < n; i++) {
@@ -391,7 +347,7 @@ test_store_web__audit_chain(void **state)
 	assert_string_equal(v[2]->actor, "token:dash");
 	assert_int_equal(v[2]->at, NOW);
 	snprintf(head, sizeof(head), "3:%s", v[2]->hash);
-	ok(store_setting_get(&setting, fx->st, STORE_SETTING_AUDIT_HEAD));
+	ok(store_setting_get(&setting, fx->e->st, STORE_SETTING_AUDIT_HEAD));
 	assert_string_equal(setting, head);
 	free(setting);
 	store_audit_list_free(v, n);
@@ -411,7 +367,7 @@ test_store_web__audit_after_removal(void **state)
 	assert_int_equal(raw(fx, "DELETE FROM audit WHERE id = 2"), -1);
 	audit_add(fx, "cli:a", "x.three", "", &id);
 	assert_int_equal(id, 3);
-	ok(store_audit_list(&v, &n, fx->st, 0, 0));
+	ok(store_audit_list(&v, &n, fx->e->st, 0, 0));
 	assert_int_equal(n, 2);
 	/* It chains after the removed entry, whose hash was the head. */
 	assert_string_not_equal(v[1]->prev_hash, v[0]->hash);
@@ -428,22 +384,22 @@ test_store_web__audit_paging(void **state)
 
 	for (i = 0; i < 7; i++)
 		audit_add(fx, "daemon", "sync.run", "", NULL);
-	ok(store_audit_list(&v, &n, fx->st, 2, 3));
+	ok(store_audit_list(&v, &n, fx->e->st, 2, 3));
 	assert_int_equal(n, 3);
 	assert_int_equal(v[0]->id, 3);
 	assert_int_equal(v[2]->id, 5);
 	store_audit_list_free(v, n);
-	ok(store_audit_list_desc(&v, &n, fx->st, 0, 2));
+	ok(store_audit_list_desc(&v, &n, fx->e->st, 0, 2));
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0]->id, 7);
 	assert_int_equal(v[1]->id, 6);
 	store_audit_list_free(v, n);
-	ok(store_audit_list_desc(&v, &n, fx->st, 3, 0));
+	ok(store_audit_list_desc(&v, &n, fx->e->st, 3, 0));
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0]->id, 2);
 	assert_int_equal(v[1]->id, 1);
 	store_audit_list_free(v, n);
-	ok(store_audit_list(&v, &n, fx->st, 7, 0));
+	ok(store_audit_list(&v, &n, fx->e->st, 7, 0));
 	assert_int_equal(n, 0);
 	store_audit_list_free(v, n);
 }
@@ -455,16 +411,16 @@ test_store_web__audit_transaction(void **state)
 	struct fixture *fx = *state;
 	int64_t id;
 
-	ok(store_begin(fx->st));
+	ok(store_begin(fx->e->st));
 	audit_add(fx, "cli:a", "token.create", "t1", &id);
 	assert_int_equal(id, 1);
-	store_rollback(fx->st);
+	store_rollback(fx->e->st);
 	assert_int_equal(raw(fx, "SELECT COUNT(*) FROM audit"), 0);
 	assert_int_equal(raw(fx, "SELECT COUNT(*) FROM settings WHERE key = "
 	    "'" STORE_SETTING_AUDIT_HEAD "'"), 0);
-	ok(store_begin(fx->st));
+	ok(store_begin(fx->e->st));
 	audit_add(fx, "cli:a", "token.create", "t1", &id);
-	ok(store_commit(fx->st));
+	ok(store_commit(fx->e->st));
 	assert_int_equal(id, 1);
 	assert_int_equal(raw(fx, "SELECT COUNT(*) FROM audit"), 1);
 }
@@ -479,23 +435,23 @@ test_store_web__audit_invalid(void **state)
 	memset(&e, 0, sizeof(e));
 	e.actor = "cli:a";
 	e.result = "ok";
-	want_msg(store_audit_append(fx->st, &e), ERR_INVALID, "action");
+	want_msg(store_audit_append(fx->e->st, &e), ERR_INVALID, "action");
 	e.action = "";
-	want(store_audit_append(fx->st, &e), ERR_INVALID);
+	want(store_audit_append(fx->e->st, &e), ERR_INVALID);
 	e.action = "x.y";
 	e.result = NULL;
-	want_msg(store_audit_append(fx->st, &e), ERR_INVALID, "result");
+	want_msg(store_audit_append(fx->e->st, &e), ERR_INVALID, "result");
 	e.result = "ok";
 	assert_non_null(big = malloc(5000));
 	memset(big, 'a', 4999);
 	big[4999] = '\0';
 	e.target = big;
-	want_msg(store_audit_append(fx->st, &e), ERR_INVALID, "longer");
+	want_msg(store_audit_append(fx->e->st, &e), ERR_INVALID, "longer");
 	free(big);
 	assert_int_equal(raw(fx, "SELECT COUNT(*) FROM audit"), 0);
 	/* at 0 is now. */
 	e.target = NULL;
-	ok(store_audit_append(fx->st, &e));
+	ok(store_audit_append(fx->e->st, &e));
 	assert_true(e.at > NOW - 365 * DAY);
 }
 
@@ -514,15 +470,15 @@ test_store_web__responder(void **state)
 	struct store_responder *got = NULL;
 
 	put_ca(fx);
-	put_key(fx->st, "k-resp");
-	want_msg(store_responder_latest(&got, fx->st, fx->ca_id),
+	put_key(fx->e->st, "k-resp");
+	want_msg(store_responder_latest(&got, fx->e->st, fx->ca_id),
 	    ERR_NOTFOUND, "no OCSP responder");
 	r.ca_id = fx->ca_id;
-	ok(store_responder_put(fx->st, &r));
+	ok(store_responder_put(fx->e->st, &r));
 	r.serial = "7F02";
 	r.not_before = NOW + DAY;
-	ok(store_responder_put(fx->st, &r));
-	ok(store_responder_latest(&got, fx->st, fx->ca_id));
+	ok(store_responder_put(fx->e->st, &r));
+	ok(store_responder_latest(&got, fx->e->st, fx->ca_id));
 	assert_string_equal(got->serial, "7F02");
 	assert_string_equal(got->key_id, "k-resp");
 	assert_int_equal(got->not_before, NOW + DAY);
@@ -534,15 +490,15 @@ test_store_web__responder(void **state)
 
 	/* One serial registry for everything the CA signs. */
 	r.serial = "02";
-	want_msg(store_responder_put(fx->st, &r), ERR_EXISTS, "taken");
+	want_msg(store_responder_put(fx->e->st, &r), ERR_EXISTS, "taken");
 	put_cert(fx, "7F03", NOW + DAY, 0);
 	r.serial = "7F03";
-	want(store_responder_put(fx->st, &r), ERR_EXISTS);
+	want(store_responder_put(fx->e->st, &r), ERR_EXISTS);
 	r.serial = "7f04";
-	want_msg(store_responder_put(fx->st, &r), ERR_INVALID, "uppercase");
+	want_msg(store_responder_put(fx->e->st, &r), ERR_INVALID, "uppercase");
 	r.serial = "7F04";
 	r.not_after = r.not_before - 1;
-	want(store_responder_put(fx->st, &r), ERR_INVALID);
+	want(store_responder_put(fx->e->st, &r), ERR_INVALID);
 }
 
 static void
@@ -555,7 +511,7 @@ test_store_web__stats(void **state)
 	size_t n = 0;
 	int i;
 
-	ok(store_stats_get(&s, fx->st, NOW));
+	ok(store_stats_get(&s, fx->e->st, NOW));
 	assert_int_equal(s.certs[0] + s.certs[1] + s.certs[2], 0);
 	assert_int_equal(s.oldest_pending_at, 0);
 
@@ -570,14 +526,14 @@ test_store_web__stats(void **state)
 		memset(&e, 0, sizeof(e));
 		e.kind = EVENT_CERT_ISSUED;
 		e.created_at = NOW - 100 + i;
-		ok(store_event_put(fx->st, &e));
+		ok(store_event_put(fx->e->st, &e));
 	}
-	ok(store_event_claim(&claimed, &n, fx->st, "w1", 1, NOW, 60));
+	ok(store_event_claim(&claimed, &n, fx->e->st, "w1", 1, NOW, 60));
 	assert_int_equal(n, 1);
-	ok(store_event_complete(fx->st, claimed[0]->id, "w1", NOW));
+	ok(store_event_complete(fx->e->st, claimed[0]->id, "w1", NOW));
 	store_event_list_free(claimed, n);
 
-	ok(store_stats_get(&s, fx->st, NOW));
+	ok(store_stats_get(&s, fx->e->st, NOW));
 	assert_int_equal(s.certs[0], 3);
 	assert_int_equal(s.certs[1], 2);
 	assert_int_equal(s.certs[2], 1);
@@ -589,7 +545,7 @@ test_store_web__stats(void **state)
 	assert_int_equal(s.oldest_pending_at, NOW - 99);
 
 	/* A day later two more have expired. */
-	ok(store_stats_get(&s, fx->st, NOW + DAY + 1));
+	ok(store_stats_get(&s, fx->e->st, NOW + DAY + 1));
 	assert_int_equal(s.certs[0], 1);
 	assert_int_equal(s.certs[2], 3);
 }

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "directory.h"
 #include "err.h"
+#include "helpers.h"
 #include "store.h"
 #include "store-dir.h"
 #include "store-web.h"
@@ -29,34 +30,11 @@
 #include "util/file.h"
 
 #define NOW	1772366400	/* 2026-03-01T12:00:00Z */
-#define DAY	86400
-
-#define want(expr, rc) do {						\
-	int rc_ = (expr);						\
-	if (rc_ != (rc))						\
-		fail_msg("%s = %d (%s), want %d", #expr, rc_,		\
-		    rc_ != 0 ? err_msg() : "", (rc));			\
-} while (0)
-#define ok(expr)	want(expr, 0)
-
-#define want_msg(expr, rc, sub) do {					\
-	int rc2_;							\
-	err_clear();							\
-	rc2_ = (expr);							\
-	if (rc2_ != (rc))						\
-		fail_msg("%s = %d (%s), want %d", #expr, rc2_,		\
-		    err_msg(), (rc));					\
-	if (strstr(err_msg(), (sub)) == NULL)				\
-		fail_msg("%s: message \"%s\" lacks \"%s\"", #expr,	\
-		    err_msg(), (sub));					\
-} while (0)
 
 static const unsigned char der1[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 
 struct fixture {
-	char		 dir[64];
-	struct config	*cfg;
-	struct store	*st;
+	struct tenv	*e;		/* data directory, open store */
 	int64_t		 g_hr_staff, g_hr_sales, g_it_staff, g_it_admins;
 	int64_t		 u1, u2, u3;	/* hr staff, hr sales, it both */
 };
@@ -132,27 +110,18 @@ setup(void **state)
 	};
 	struct fixture *fx;
 
-	if ((fx = calloc(1, sizeof(*fx))) == NULL ||
-	    (fx->cfg = calloc(1, sizeof(*fx->cfg))) == NULL)
+	if ((fx = calloc(1, sizeof(*fx))) == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-token.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL ||
-	    (fx->cfg->store_backend = strdup("sqlite")) == NULL ||
-	    (fx->cfg->store_path = file_join(fx->dir, "store.db")) == NULL)
-		return -1;
-	if (store_open(&fx->st, fx->cfg) != 0) {
-		print_error("store_open: %s\n", err_msg());
-		return -1;
-	}
-	add_source(fx->st, "hr", hr);
-	add_source(fx->st, "it", it);
-	fx->g_hr_staff = group_id(fx->st, "hr", "staff");
-	fx->g_hr_sales = group_id(fx->st, "hr", "sales");
-	fx->g_it_staff = group_id(fx->st, "it", "staff");
-	fx->g_it_admins = group_id(fx->st, "it", "admins");
-	fx->u1 = user_id(fx->st, "u1");
-	fx->u2 = user_id(fx->st, "u2");
-	fx->u3 = user_id(fx->st, "u3");
+	fx->e = tenv_new(0);
+	add_source(fx->e->st, "hr", hr);
+	add_source(fx->e->st, "it", it);
+	fx->g_hr_staff = group_id(fx->e->st, "hr", "staff");
+	fx->g_hr_sales = group_id(fx->e->st, "hr", "sales");
+	fx->g_it_staff = group_id(fx->e->st, "it", "staff");
+	fx->g_it_admins = group_id(fx->e->st, "it", "admins");
+	fx->u1 = user_id(fx->e->st, "u1");
+	fx->u2 = user_id(fx->e->st, "u2");
+	fx->u3 = user_id(fx->e->st, "u3");
 	*state = fx;
 	return 0;
 }
@@ -160,21 +129,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "", "-wal", "-shm" };
 	struct fixture *fx = *state;
-	char path[256];
-	size_t i;
 
-	store_close(fx->st);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", fx->cfg->store_path,
-		    files[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
-	free(fx->cfg->store_backend);
-	free(fx->cfg->store_path);
-	free(fx->cfg);
+	tenv_free(fx->e);
 	free(fx);
 	return 0;
 }
@@ -188,7 +145,7 @@ raw_text(struct fixture *fx, const char *sql)
 	sqlite3_stmt *stmt = NULL;
 	char *v = NULL;
 
-	assert_int_equal(sqlite3_open(fx->cfg->store_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->e->cfg->store_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
 	    SQLITE_OK);
 	if (sqlite3_step(stmt) == SQLITE_ROW &&
@@ -265,14 +222,14 @@ test_token__create_verify(void **state)
 	char hash[65], wal[256];
 	size_t i, n = 0;
 
-	ok(token_create(&s1, fx->st, "dash", TOKEN_ADMIN, NULL, 0, NOW,
+	ok(token_create(&s1, fx->e->st, "dash", TOKEN_ADMIN, NULL, 0, NOW,
 	    "cli:root"));
 	assert_int_equal(strlen(s1), TOKEN_LEN);
 	assert_memory_equal(s1, "mct_", 4);
 	for (i = 4; i < TOKEN_LEN; i++)
 		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
 		    "mnopqrstuvwxyz0123456789-_", s1[i]));
-	ok(token_create(&s2, fx->st, "ci", TOKEN_VIEWER, NULL, 0, NOW,
+	ok(token_create(&s2, fx->e->st, "ci", TOKEN_VIEWER, NULL, 0, NOW,
 	    "cli:root"));
 	assert_string_not_equal(s1, s2);
 
@@ -282,13 +239,13 @@ test_token__create_verify(void **state)
 	    "WHERE name = 'dash'"));
 	assert_string_equal(stored, hash);
 	free(stored);
-	snprintf(wal, sizeof(wal), "%s-wal", fx->cfg->store_path);
-	assert_false(file_holds(fx->cfg->store_path, s1 + 4));
+	snprintf(wal, sizeof(wal), "%s-wal", fx->e->cfg->store_path);
+	assert_false(file_holds(fx->e->cfg->store_path, s1 + 4));
 	assert_false(file_holds(wal, s1 + 4));
 	assert_true(file_holds(wal, hash) ||
-	    file_holds(fx->cfg->store_path, hash));
+	    file_holds(fx->e->cfg->store_path, hash));
 
-	ok(token_verify(&a, fx->st, s1, NOW + 10));
+	ok(token_verify(&a, fx->e->st, s1, NOW + 10));
 	assert_string_equal(a->name, "dash");
 	assert_int_equal(a->role, TOKEN_ADMIN);
 	assert_null(a->groups);
@@ -297,7 +254,7 @@ test_token__create_verify(void **state)
 	assert_int_equal(raw_int(fx, "SELECT last_used_at FROM tokens "
 	    "WHERE name = 'dash'"), NOW + 10);
 
-	ok(store_audit_list(&v, &n, fx->st, 0, 0));
+	ok(store_audit_list(&v, &n, fx->e->st, 0, 0));
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0]->actor, "cli:root");
 	assert_string_equal(v[0]->action, "token.create");
@@ -314,20 +271,20 @@ test_token__create_fails_whole(void **state)
 	struct fixture *fx = *state;
 	char *s = NULL;
 
-	ok(token_create(&s, fx->st, "dup", TOKEN_VIEWER, NULL, 0, NOW, "x"));
+	ok(token_create(&s, fx->e->st, "dup", TOKEN_VIEWER, NULL, 0, NOW, "x"));
 	free(s);
 	s = NULL;
-	want_msg(token_create(&s, fx->st, "dup", TOKEN_OPERATOR, NULL, 0, NOW,
-	    "x"), ERR_EXISTS, "\"dup\"");
+	want_msg(token_create(&s, fx->e->st, "dup", TOKEN_OPERATOR, NULL, 0,
+	    NOW, "x"), ERR_EXISTS, "\"dup\"");
 	assert_null(s);
 	/* No second row and no audit entry for the refused one. */
 	assert_int_equal(raw_int(fx, "SELECT COUNT(*) FROM tokens"), 1);
 	assert_int_equal(raw_int(fx, "SELECT COUNT(*) FROM audit"), 1);
-	want_msg(token_create(&s, fx->st, "x", TOKEN_VIEWER, NULL, -1, NOW,
+	want_msg(token_create(&s, fx->e->st, "x", TOKEN_VIEWER, NULL, -1, NOW,
 	    "x"), ERR_INVALID, "days");
-	want_msg(token_create(&s, fx->st, "x", TOKEN_VIEWER, NULL, 3651, NOW,
+	want_msg(token_create(&s, fx->e->st, "x", TOKEN_VIEWER, NULL, 3651, NOW,
 	    "x"), ERR_INVALID, "days");
-	want_msg(token_create(&s, fx->st, "bad name", TOKEN_VIEWER, NULL, 0,
+	want_msg(token_create(&s, fx->e->st, "bad name", TOKEN_VIEWER, NULL, 0,
 	    NOW, "x"), ERR_INVALID, "may only hold");
 	assert_int_equal(raw_int(fx, "SELECT COUNT(*) FROM tokens"), 1);
 }
@@ -339,34 +296,38 @@ test_token__verify_refuses(void **state)
 	struct token_auth *a = NULL;
 	char *s = NULL, *e = NULL, *r = NULL, *bad;
 
-	ok(token_create(&s, fx->st, "ok", TOKEN_VIEWER, NULL, 0, NOW, "x"));
-	ok(token_create(&e, fx->st, "short", TOKEN_VIEWER, NULL, 1, NOW,
+	ok(token_create(&s, fx->e->st, "ok", TOKEN_VIEWER, NULL, 0, NOW, "x"));
+	ok(token_create(&e, fx->e->st, "short", TOKEN_VIEWER, NULL, 1, NOW,
 	    "x"));
-	ok(token_create(&r, fx->st, "gone", TOKEN_VIEWER, NULL, 0, NOW, "x"));
-	ok(token_revoke(fx->st, "gone", NOW, "x"));
+	ok(token_create(&r, fx->e->st, "gone", TOKEN_VIEWER, NULL, 0, NOW,
+	    "x"));
+	ok(token_revoke(fx->e->st, "gone", NOW, "x"));
 
-	want_msg(token_verify(&a, fx->st, "", NOW), ERR_INVALID, "malformed");
-	want_msg(token_verify(&a, fx->st, s + 1, NOW), ERR_INVALID,
+	want_msg(token_verify(&a, fx->e->st, "", NOW), ERR_INVALID,
+	    "malformed");
+	want_msg(token_verify(&a, fx->e->st, s + 1, NOW), ERR_INVALID,
 	    "malformed");
 	assert_non_null(bad = strdup(s));
 	bad[0] = 'M';
-	want_msg(token_verify(&a, fx->st, bad, NOW), ERR_INVALID, "malformed");
+	want_msg(token_verify(&a, fx->e->st, bad, NOW), ERR_INVALID,
+	    "malformed");
 	memcpy(bad, s, TOKEN_LEN + 1);
 	bad[10] = '+';		/* base64, not base64url */
-	want_msg(token_verify(&a, fx->st, bad, NOW), ERR_INVALID, "malformed");
+	want_msg(token_verify(&a, fx->e->st, bad, NOW), ERR_INVALID,
+	    "malformed");
 	memcpy(bad, s, TOKEN_LEN + 1);
 	/* Well-formed but never issued: one character changed. */
 	bad[10] = bad[10] == 'A' ? 'B' : 'A';
-	want_msg(token_verify(&a, fx->st, bad, NOW), ERR_INVALID, "unknown");
+	want_msg(token_verify(&a, fx->e->st, bad, NOW), ERR_INVALID, "unknown");
 	free(bad);
-	want_msg(token_verify(&a, fx->st, r, NOW), ERR_INVALID, "revoked");
-	ok(token_verify(&a, fx->st, e, NOW + DAY - 1));
+	want_msg(token_verify(&a, fx->e->st, r, NOW), ERR_INVALID, "revoked");
+	ok(token_verify(&a, fx->e->st, e, NOW + DAY - 1));
 	token_auth_free(a);
 	a = NULL;
-	want_msg(token_verify(&a, fx->st, e, NOW + DAY), ERR_INVALID,
+	want_msg(token_verify(&a, fx->e->st, e, NOW + DAY), ERR_INVALID,
 	    "expired");
 	assert_null(a);
-	want(token_verify(&a, fx->st, NULL, NOW), ERR_INVALID);
+	want(token_verify(&a, fx->e->st, NULL, NOW), ERR_INVALID);
 	free(s);
 	free(e);
 	free(r);
@@ -381,18 +342,18 @@ test_token__scope(void **state)
 	char want_scope[64];
 	int64_t lo, hi;
 
-	want_msg(token_create(&s, fx->st, "x", TOKEN_VIEWER, "staff", 0, NOW,
+	want_msg(token_create(&s, fx->e->st, "x", TOKEN_VIEWER, "staff", 0, NOW,
 	    "x"), ERR_EXISTS, "ambiguous");
-	want_msg(token_create(&s, fx->st, "x", TOKEN_VIEWER, "sales,nope", 0,
+	want_msg(token_create(&s, fx->e->st, "x", TOKEN_VIEWER, "sales,nope", 0,
 	    NOW, "x"), ERR_NOTFOUND, "nope");
-	want_msg(token_create(&s, fx->st, "x", TOKEN_VIEWER, "sales,", 0,
+	want_msg(token_create(&s, fx->e->st, "x", TOKEN_VIEWER, "sales,", 0,
 	    NOW, "x"), ERR_INVALID, "empty");
-	want_msg(token_create(&s, fx->st, "x", TOKEN_ADMIN, "sales", 0, NOW,
+	want_msg(token_create(&s, fx->e->st, "x", TOKEN_ADMIN, "sales", 0, NOW,
 	    "x"), ERR_INVALID, "viewer or operator");
 	assert_int_equal(raw_int(fx, "SELECT COUNT(*) FROM tokens"), 0);
 
 	/* Given twice, in any order: stored once each, ascending. */
-	ok(token_create(&s, fx->st, "x", TOKEN_OPERATOR,
+	ok(token_create(&s, fx->e->st, "x", TOKEN_OPERATOR,
 	    "it/staff,sales,it/staff", 0, NOW, "x"));
 	lo = fx->g_hr_sales < fx->g_it_staff ? fx->g_hr_sales : fx->g_it_staff;
 	hi = fx->g_hr_sales < fx->g_it_staff ? fx->g_it_staff : fx->g_hr_sales;
@@ -402,7 +363,7 @@ test_token__scope(void **state)
 	assert_string_equal(groups, want_scope);
 	free(groups);
 
-	ok(token_verify(&a, fx->st, s, NOW));
+	ok(token_verify(&a, fx->e->st, s, NOW));
 	assert_int_equal(a->role, TOKEN_OPERATOR);
 	assert_int_equal(a->ngroups, 2);
 	assert_int_equal(a->groups[0], lo);
@@ -454,43 +415,43 @@ test_token__sees(void **state)
 	    .not_before = 1000, .not_after = 2000000000 };
 	char *s = NULL, *s_all = NULL;
 
-	ok(store_key_put(fx->st, &k));
-	ok(store_ca_put(fx->st, &ca));
-	put_cert(fx->st, ca.id, "C1", fx->u1);
-	put_cert(fx->st, ca.id, "C2", fx->u2);
-	put_cert(fx->st, ca.id, "C3", fx->u3);
-	put_cert(fx->st, ca.id, "C4", 0);
+	ok(store_key_put(fx->e->st, &k));
+	ok(store_ca_put(fx->e->st, &ca));
+	put_cert(fx->e->st, ca.id, "C1", fx->u1);
+	put_cert(fx->e->st, ca.id, "C2", fx->u2);
+	put_cert(fx->e->st, ca.id, "C3", fx->u3);
+	put_cert(fx->e->st, ca.id, "C4", 0);
 
-	ok(token_create(&s, fx->st, "hrstaff", TOKEN_VIEWER, "hr/staff", 0,
+	ok(token_create(&s, fx->e->st, "hrstaff", TOKEN_VIEWER, "hr/staff", 0,
 	    NOW, "x"));
-	ok(token_create(&s_all, fx->st, "all", TOKEN_VIEWER, NULL, 0, NOW,
+	ok(token_create(&s_all, fx->e->st, "all", TOKEN_VIEWER, NULL, 0, NOW,
 	    "x"));
-	ok(token_verify(&a, fx->st, s, NOW));
-	ok(token_verify(&all, fx->st, s_all, NOW));
+	ok(token_verify(&a, fx->e->st, s, NOW));
+	ok(token_verify(&all, fx->e->st, s_all, NOW));
 
-	ok(store_user_get(&u, fx->st, fx->u1));
+	ok(store_user_get(&u, fx->e->st, fx->u1));
 	assert_true(token_sees_user(a, u));
 	assert_true(token_sees_user(all, u));
 	store_user_free(u);
-	ok(store_user_get(&u, fx->st, fx->u2));
+	ok(store_user_get(&u, fx->e->st, fx->u2));
 	assert_false(token_sees_user(a, u));
 	store_user_free(u);
 	/* u3 is in it/staff: another group of the same name. */
-	ok(store_user_get(&u, fx->st, fx->u3));
+	ok(store_user_get(&u, fx->e->st, fx->u3));
 	assert_false(token_sees_user(a, u));
 	assert_true(token_sees_user(all, u));
 	store_user_free(u);
 
-	ok(store_cert_get(&c, fx->st, "C1"));
-	assert_true(token_sees_cert(a, fx->st, c));
+	ok(store_cert_get(&c, fx->e->st, "C1"));
+	assert_true(token_sees_cert(a, fx->e->st, c));
 	store_cert_free(c);
-	ok(store_cert_get(&c, fx->st, "C3"));
-	assert_false(token_sees_cert(a, fx->st, c));
+	ok(store_cert_get(&c, fx->e->st, "C3"));
+	assert_false(token_sees_cert(a, fx->e->st, c));
 	store_cert_free(c);
 	/* Issued by hand: no user, so outside every scope. */
-	ok(store_cert_get(&c, fx->st, "C4"));
-	assert_false(token_sees_cert(a, fx->st, c));
-	assert_true(token_sees_cert(all, fx->st, c));
+	ok(store_cert_get(&c, fx->e->st, "C4"));
+	assert_false(token_sees_cert(a, fx->e->st, c));
+	assert_true(token_sees_cert(all, fx->e->st, c));
 	store_cert_free(c);
 	assert_false(token_sees_user(NULL, NULL));
 	token_auth_free(a);
@@ -524,23 +485,24 @@ test_token__revoke(void **state)
 	char *s1 = NULL, *s2 = NULL, *id;
 	size_t n = 0;
 
-	ok(token_create(&s1, fx->st, "a", TOKEN_VIEWER, NULL, 0, NOW, "x"));
-	ok(token_create(&s2, fx->st, "b", TOKEN_VIEWER, NULL, 0, NOW, "x"));
-	ok(token_revoke(fx->st, "a", NOW + 5, "cli:alice"));
-	want_msg(token_revoke(fx->st, "a", NOW, "x"), ERR_EXISTS,
+	ok(token_create(&s1, fx->e->st, "a", TOKEN_VIEWER, NULL, 0, NOW, "x"));
+	ok(token_create(&s2, fx->e->st, "b", TOKEN_VIEWER, NULL, 0, NOW, "x"));
+	ok(token_revoke(fx->e->st, "a", NOW + 5, "cli:alice"));
+	want_msg(token_revoke(fx->e->st, "a", NOW, "x"), ERR_EXISTS,
 	    "revoked already");
-	want_msg(token_revoke(fx->st, "zz", NOW, "x"), ERR_NOTFOUND, "\"zz\"");
+	want_msg(token_revoke(fx->e->st, "zz", NOW, "x"), ERR_NOTFOUND,
+	    "\"zz\"");
 	assert_non_null(id = raw_text(fx, "SELECT id FROM tokens "
 	    "WHERE name = 'b'"));
-	ok(token_revoke(fx->st, id, NOW + 6, "cli:alice"));
+	ok(token_revoke(fx->e->st, id, NOW + 6, "cli:alice"));
 	free(id);
 	assert_int_equal(raw_int(fx, "SELECT COUNT(*) FROM tokens "
 	    "WHERE revoked_at IS NOT NULL"), 2);
 	/* The name is free again once revoked. */
 	free(s1);
-	ok(token_create(&s1, fx->st, "a", TOKEN_VIEWER, NULL, 0, NOW, "x"));
+	ok(token_create(&s1, fx->e->st, "a", TOKEN_VIEWER, NULL, 0, NOW, "x"));
 
-	ok(store_audit_list_desc(&v, &n, fx->st, 0, 0));
+	ok(store_audit_list_desc(&v, &n, fx->e->st, 0, 0));
 	assert_int_equal(n, 5);
 	assert_string_equal(v[1]->action, "token.revoke");
 	assert_string_equal(v[1]->target, "b");
