@@ -227,6 +227,7 @@ api_overview(struct api_call *c)
 	struct store_ca **cas = NULL;
 	struct store_stats stats;
 	struct sched_status ss;
+	int64_t last, last_ms;
 	json_t *j = NULL, *dj = NULL, *cj = NULL, *seats = NULL, *ex = NULL;
 	int64_t *days = NULL;
 	size_t nc = 0, nd = 0, nca = 0, i, ndays = 0, counts[3] = { 0 };
@@ -274,6 +275,8 @@ api_overview(struct api_call *c)
 	memset(&ss, 0, sizeof(ss));
 	if (c->w->sched != NULL)
 		sched_status(&ss, c->w->sched, SCHED_SYNC);
+	if ((rc = sched_sync_last(&last, &last_ms, c->w->sched, c->st)) != 0)
+		goto out;
 	j = json_pack("{s:{s:I, s:I, s:I}, s:o, s:o, s:o, s:o, "
 	    "s:{s:I, s:I}, s:{s:o, s:o, s:b}}",
 	    "certificates", "valid", (json_int_t)counts[0],
@@ -281,9 +284,8 @@ api_overview(struct api_call *c)
 	    "expiries", ex, "seats", seats, "domains", dj, "cas", cj,
 	    "outbox", "pending", (json_int_t)stats.events[STORE_EVENT_PENDING],
 	    "failed", (json_int_t)stats.events[STORE_EVENT_FAILED],
-	    "sync", "last_success", api_time(ss.last_success),
-	    "duration_ms", ss.last_start != 0 ?
-	    json_integer(ss.last_duration_ms) : json_null(),
+	    "sync", "last_success", api_time(last),
+	    "duration_ms", last_ms >= 0 ? json_integer(last_ms) : json_null(),
 	    "running", ss.running);
 	ex = seats = dj = cj = NULL;	/* taken over */
 	rc = api_reply(c, 200, j);

@@ -635,28 +635,14 @@ metrics_domains(FILE *f, struct store *st, int64_t now)
 static int
 metrics_sync(FILE *f, struct web *w, struct store *st)
 {
-	struct sched_status ss;
-	struct store_run *run = NULL;
 	double duration = -1;
-	int64_t success = 0;
+	int64_t success, ms;
 	int rc;
 
-	if (w->sched != NULL) {
-		sched_status(&ss, w->sched, SCHED_SYNC);
-		if (ss.last_end != 0)
-			duration = (double)ss.last_duration_ms / 1000.0;
-		success = ss.last_success;
-	} else {
-		if ((rc = store_run_latest(&run, st)) != 0 &&
-		    rc != ERR_NOTFOUND)
-			return rc;
-		if (run != NULL && run->state == STORE_RUN_DONE) {
-			duration = (double)(run->finished_at -
-			    run->started_at);
-			success = run->finished_at;
-		}
-		store_run_free(run);
-	}
+	if ((rc = sched_sync_last(&success, &ms, w->sched, st)) != 0)
+		return rc;
+	if (ms >= 0)
+		duration = (double)ms / 1000.0;
 	/* A sync that never ran has no value rather than a made-up one. */
 	if (duration >= 0) {
 		metric_head(f, "mailcert_sync_last_duration_seconds",

@@ -22,6 +22,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "scheduler.h"
+#include "store-dir.h"
 #include "util/timefmt.h"
 #include "web.h"
 
@@ -313,6 +314,36 @@ sched_status(struct sched_status *out, struct scheduler *s,
 		out->next_due = (jb->ran ? jb->st.last_end : s->started_at) +
 		    iv;
 	pthread_mutex_unlock(&jb->mu);
+}
+
+int
+sched_sync_last(int64_t *success, int64_t *duration_ms,
+    struct scheduler *s, struct store *st)
+{
+	struct sched_status ss;
+	struct store_run *run = NULL;
+	int rc;
+
+	*success = 0;
+	*duration_ms = -1;
+	if (s != NULL) {
+		sched_status(&ss, s, SCHED_SYNC);
+		if (ss.last_success != 0) {
+			*success = ss.last_success;
+			*duration_ms = ss.last_duration_ms;
+			return 0;
+		}
+	}
+	if ((rc = store_run_latest(&run, st)) == ERR_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (run->state == STORE_RUN_DONE) {
+		*success = run->finished_at;
+		*duration_ms = (run->finished_at - run->started_at) * 1000;
+	}
+	store_run_free(run);
+	return 0;
 }
 
 int

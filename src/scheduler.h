@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+struct store;
 struct web;
 struct scheduler;
 
@@ -58,6 +59,14 @@ int	sched_start(struct scheduler **out, struct web *w);
 int	sched_trigger(struct scheduler *s, enum sched_job j);
 void	sched_status(struct sched_status *out, struct scheduler *s,
 	    enum sched_job j);
+/*
+ * The last successful sync for the overview and /metrics: the scheduler's
+ * when it has run one, else the newest finished run in the store (a sync
+ * from the CLI, or before the daemon started). s may be NULL. Both are 0
+ * (and *duration_ms -1) when none is known.
+ */
+int	sched_sync_last(int64_t *success, int64_t *duration_ms,
+	    struct scheduler *s, struct store *st);
 /*
  * Ask every job to stop: a sync in flight stops between actions (each is
  * committed whole, the next sync finishes the run), other jobs finish.

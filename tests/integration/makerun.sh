@@ -49,6 +49,15 @@ is "$(curl -fsS "${auth[@]}" "http://127.0.0.1:$PORT/api/v1/certificates?state=v
     jq '[.items[].email] | unique | length')" "$staff" \
     "every staff member holds a valid certificate"
 
+# The sync ran from the CLI before the daemon started; the overview and
+# /metrics still know when it last succeeded.
+like "$(curl -fsS "${auth[@]}" "http://127.0.0.1:$PORT/api/v1/overview" |
+    jq -r .sync.last_success)" '^20[0-9-]+T[0-9:]+Z$' \
+    "the overview shows the last sync, run before the daemon started"
+like "$(curl -fsS "http://127.0.0.1:$PORT/metrics")" \
+    'mailcert_sync_last_success_timestamp_seconds [0-9]+' \
+    "so does /metrics"
+
 kill -TERM "$RUN_PID"
 rc=0
 wait "$RUN_PID" || rc=$?
